@@ -1,0 +1,8 @@
+//! Records as they travel on the wire, with Koji's field names. Adding a field is fine if it is
+//! optional; renaming or removing one breaks clients.
+
+mod events;
+mod users;
+
+pub use events::EventInfo;
+pub use users::{LoggedInUser, Permission, SessionCredentials, SessionInfo, UserInfo};

@@ -1,0 +1,4 @@
+//! Authentication: password hashing and session validation.
+
+pub mod password;
+pub mod session;

@@ -1,0 +1,23 @@
+//! The hub's shared state, built once at start and passed to every call in an `Arc`.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Pool;
+
+/// Everything a call may need from the hub.
+pub struct Ctx {
+    /// The configuration, as loaded.
+    pub config: Config,
+    /// The database pool.
+    pub pool: Pool,
+    /// The TLS acceptor, when `[tls]` is configured.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Ctx {
+    /// Builds the context.
+    pub fn new(config: Config, pool: Pool, tls: Option<tokio_rustls::TlsAcceptor>) -> Arc<Ctx> {
+        Arc::new(Ctx { config, pool, tls })
+    }
+}

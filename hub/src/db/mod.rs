@@ -1,0 +1,16 @@
+//! The hub's database access: the pool, the transaction type, and one module of SQL per table
+//! family. No SQL lives outside `db::`, and no raw `Row` leaves it.
+
+pub mod events;
+pub mod pool;
+pub mod query;
+pub mod schema;
+pub mod sessions;
+pub mod types;
+pub mod users;
+
+pub use pool::{Pool, connect_pool};
+pub use types::{Micros, Tx};
+
+/// The client type read-only queries take.
+pub type Client = tokio_postgres::Client;

@@ -1,0 +1,191 @@
+//! The hub's error type. Every failure a call can meet is a variant here; `rpc::fault` turns
+//! them into Koji fault codes in one place.
+
+use common::xmlrpc::{ArgError, SerError};
+
+/// A failed call or a failed hub operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Arguments did not bind to the method's signature (Python `TypeError` texts).
+    #[error("{0}")]
+    Param(String),
+    /// No method of that name.
+    #[error("Invalid method: {method}")]
+    InvalidMethod {
+        /// The name as sent.
+        method: String,
+    },
+    /// The request body was not a usable XML-RPC call.
+    #[error("Invalid request: {reason}")]
+    InvalidRequest {
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The request body was larger than the configured limit.
+    #[error("Request too long (limit is {limit_bytes} bytes)")]
+    RequestTooLong {
+        /// The configured limit.
+        limit_bytes: u64,
+    },
+    /// Wrong user name or password.
+    #[error("invalid username or password")]
+    BadCredentials,
+    /// The user exists but is blocked.
+    #[error("logins by {user} are not allowed")]
+    LoginDisabled {
+        /// The user name.
+        user: String,
+    },
+    /// `login` or `sslLogin` on a session that is already logged in.
+    #[error("Already logged in")]
+    AlreadyLoggedIn,
+    /// `sslLogin` without a verified client certificate.
+    #[error("could not verify client certificate: {reason}")]
+    NoClientCertificate {
+        /// Why the certificate is missing or unusable.
+        reason: String,
+    },
+    /// `sslLogin` for a certificate name that has no user, with user creation disabled.
+    #[error("Unknown user: {user}")]
+    UnknownLoginUser {
+        /// The name taken from the certificate.
+        user: String,
+    },
+    /// The session headers do not name an open session.
+    #[error("Invalid session or bad credentials")]
+    InvalidSession,
+    /// The session expired; the client logs in again and retries.
+    #[error("session \"{session_id}\" has expired")]
+    SessionExpired {
+        /// The session.
+        session_id: i64,
+    },
+    /// The call number went backwards.
+    #[error("session call sequence error: {received} received, {last} already seen")]
+    CallnumBackwards {
+        /// Number received.
+        received: i64,
+        /// Last number accepted.
+        last: i64,
+    },
+    /// The call number repeated for a call that must not be repeated.
+    #[error("unable to retry call {callnum} (method {method}) for session {session_id}")]
+    CallnumRepeated {
+        /// The repeated number.
+        callnum: i64,
+        /// The method.
+        method: String,
+        /// The session.
+        session_id: i64,
+    },
+    /// Another session of the same user is exclusive.
+    #[error("User locked by another session")]
+    UserLocked,
+    /// `exclusiveSession` while another session is exclusive.
+    #[error("Cannot get exclusive session")]
+    ExclusiveTaken,
+    /// A subsession asked for exclusivity.
+    #[error("subsessions cannot become exclusive")]
+    SubsessionExclusive,
+    /// The method needs a login.
+    #[error("you must be logged in for this operation")]
+    NotLoggedIn,
+    /// The caller lacks a permission.
+    #[error("{perm} permission required (logged in as {user})")]
+    PermissionRequired {
+        /// The permission.
+        perm: String,
+        /// The caller.
+        user: String,
+    },
+    /// A `host.*` method from a session that is not a host's.
+    #[error("{method} may only be called by a build host (logged in as {user})")]
+    NotAHost {
+        /// The method.
+        method: String,
+        /// The caller.
+        user: String,
+    },
+    /// A `host.*` method from a host session that is not exclusive.
+    #[error("{method} requires an exclusive session")]
+    HostNotExclusive {
+        /// The method.
+        method: String,
+    },
+    /// The caller may not do this for another reason.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// An object named by the caller does not exist ("No such user: x").
+    #[error("No such {what}: {key}")]
+    NotFound {
+        /// What kind of object (`user`, `tagInfo`, `permission`).
+        what: &'static str,
+        /// How it was named.
+        key: String,
+    },
+    /// An object that must be new already exists.
+    #[error("{what} {name} already exists")]
+    AlreadyExists {
+        /// What kind of object.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+    /// A value the caller gave is not acceptable.
+    #[error("{0}")]
+    InvalidValue(String),
+    /// A failure that is Koji's GenericError with a specific message.
+    #[error("{0}")]
+    Generic(String),
+    /// The database connection pool could not give a connection.
+    #[error("database outage")]
+    DatabaseOutage(#[source] deadpool_postgres::PoolError),
+    /// A database statement failed.
+    #[error("database error")]
+    Database(#[from] tokio_postgres::Error),
+    /// A row held a value the code does not understand (a bug or a manual edit).
+    #[error("corrupt row in {table}: {detail}")]
+    CorruptRow {
+        /// The table.
+        table: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A value could not be encoded for the wire (a bug).
+    #[error("could not encode result: {0}")]
+    Encode(#[from] SerError),
+    /// A file operation failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bug: an invariant did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ArgError> for Error {
+    fn from(e: ArgError) -> Self {
+        Error::Param(e.0)
+    }
+}
+
+impl Error {
+    /// An I/O failure on `path`.
+    pub fn io(action: &'static str, path: impl AsRef<std::path::Path>, source: std::io::Error) -> Error {
+        Error::Io {
+            action,
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}
+
+/// The hub's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

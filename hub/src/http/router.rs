@@ -1,0 +1,167 @@
+//! Routes HTTP requests: XML-RPC at `/kojihub` (and `/kojihub/ssllogin`), everything else 404.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use common::states::KOJI_VERSION;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use tracing::error;
+
+use crate::auth::session::SessionHeaders;
+use crate::ctx::Ctx;
+use crate::error::Error;
+use crate::rpc::call::Peer;
+use crate::rpc::run;
+
+/// Response bodies: whole buffers, or streams for files.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// A body holding `bytes`.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+/// A plain-text response.
+pub fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+    let mut response = Response::new(full(message.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Handles one request.
+pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -> Response<Body> {
+    let path = request.uri().path().to_owned();
+    match path.as_str() {
+        "/kojihub" | "/kojihub/" => xmlrpc(ctx, peer, request, false).await,
+        "/kojihub/ssllogin" | "/kojihub/ssllogin/" => xmlrpc(ctx, peer, request, true).await,
+        "/" => text(StatusCode::OK, "Kiln hub: XML-RPC at /kojihub\n"),
+        _ => text(StatusCode::NOT_FOUND, format!("Not found: {path}\n")),
+    }
+}
+
+fn xml_response(document: String) -> Response<Body> {
+    let mut response = Response::new(full(document));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    headers.insert("Koji-Version", HeaderValue::from_static(KOJI_VERSION));
+    response
+}
+
+/// An XML-RPC fault for a request refused before dispatch, closing the connection when the
+/// body was not read.
+fn early_fault(error: &Error, close: bool) -> Response<Body> {
+    let mut response = xml_response(run::fault_document(error));
+    if close {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+async fn xmlrpc(
+    ctx: Arc<Ctx>,
+    peer: Arc<Peer>,
+    request: Request<Incoming>,
+    via_ssllogin: bool,
+) -> Response<Body> {
+    if request.method() != Method::POST {
+        let mut response = text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed\nThis is an XML-RPC server. Only POST requests are accepted.\n",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert("Koji-Version", HeaderValue::from_static(KOJI_VERSION));
+        return response;
+    }
+    let limit = ctx.config.limits.max_request_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        discard(request.into_body()).await;
+        return early_fault(&Error::RequestTooLong { limit_bytes: limit }, true);
+    }
+    let session_headers = match SessionHeaders::from_request(request.headers(), request.uri().query()) {
+        Ok(h) => h,
+        Err(e) => return early_fault(&e, false),
+    };
+    let is_upload = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
+    if is_upload {
+        let error = Error::InvalidRequest {
+            reason: "raw uploads are not accepted by this hub yet".into(),
+        };
+        return early_fault(&error, true);
+    }
+    let body = match read_limited(request.into_body(), limit).await {
+        Ok(body) => body,
+        Err(error) => return early_fault(&error, true),
+    };
+    let call_peer = Peer {
+        via_ssllogin,
+        ..(*peer).clone()
+    };
+    // Each call runs in its own task: a client that hangs up cannot cancel it halfway through a
+    // transaction, and a panic in a handler becomes a fault instead of a dropped connection.
+    let task = tokio::spawn(async move { run::handle(&ctx, &body, &session_headers, &call_peer).await });
+    match task.await {
+        Ok(document) => xml_response(document),
+        Err(join_error) => {
+            error!(error = %join_error, "a call handler panicked");
+            xml_response(run::fault_document(&Error::Internal(
+                "the call handler failed unexpectedly".into(),
+            )))
+        }
+    }
+}
+
+/// How much of an oversized body is read and thrown away before answering, so the client gets
+/// the fault instead of a reset connection; past this the connection is simply closed.
+const DISCARD_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Reads a body of at most `limit` bytes into memory.
+async fn read_limited(mut body: Incoming, limit: u64) -> Result<Bytes, Error> {
+    let mut buffer = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Error::InvalidRequest {
+            reason: format!("could not read the request body: {e}"),
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if buffer.len() as u64 + data.len() as u64 > limit {
+                discard(body).await;
+                return Err(Error::RequestTooLong { limit_bytes: limit });
+            }
+            buffer.extend_from_slice(&data);
+        }
+    }
+    Ok(buffer.freeze())
+}
+
+/// Reads and drops the rest of a body, up to [`DISCARD_LIMIT`] bytes.
+async fn discard(mut body: Incoming) {
+    let mut seen: u64 = 0;
+    while let Some(Ok(frame)) = body.frame().await {
+        if let Ok(data) = frame.into_data() {
+            seen += data.len() as u64;
+            if seen > DISCARD_LIMIT {
+                return;
+            }
+        }
+    }
+}

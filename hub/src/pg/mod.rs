@@ -1,0 +1,3 @@
+//! Running PostgreSQL ourselves when no database is configured.
+
+pub mod managed;

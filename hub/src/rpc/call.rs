@@ -1,0 +1,212 @@
+//! The context one XML-RPC call runs in: its database handle (and transaction, for writing
+//! methods), the validated session, the caller's address and certificate, and its event.
+
+use std::net::IpAddr;
+
+use common::states::{AuthType, UserType};
+
+use crate::ctx::Ctx;
+use crate::db::{self, Client, Tx};
+use crate::error::{Error, Result};
+
+/// Who is on the other end of the connection.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The client's IP address.
+    pub ip: IpAddr,
+    /// The verified TLS client certificate, if one was presented.
+    pub certificate: Option<ClientCertificate>,
+    /// The request came to `…/ssllogin`.
+    pub via_ssllogin: bool,
+}
+
+/// A TLS client certificate that verified against the configured CA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificate {
+    /// The subject DN, as text.
+    pub subject: String,
+    /// The subject's attributes in order, e.g. `[("CN", "admin")]`.
+    pub components: Vec<(String, String)>,
+}
+
+impl ClientCertificate {
+    /// The value of a subject component (`CN`), if present.
+    pub fn component(&self, name: &str) -> Option<&str> {
+        self.components
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A validated session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The session id.
+    pub id: i64,
+    /// The top session, for a subsession.
+    pub master: Option<i64>,
+    /// The logged-in user.
+    pub user_id: i64,
+    /// The user's name.
+    pub user_name: String,
+    /// The user's type (HOST for builders).
+    pub usertype: UserType,
+    /// How the session logged in.
+    pub authtype: AuthType,
+    /// The session (or its master) is exclusive.
+    pub exclusive: bool,
+    /// The session is expired (only a login may use it, to renew it).
+    pub expired: bool,
+    /// The call number this request carried.
+    pub callnum: Option<i64>,
+}
+
+/// One call's context.
+pub struct Call<'a> {
+    /// The hub.
+    pub ctx: &'a Ctx,
+    /// The method name as sent (for messages).
+    pub method: &'a str,
+    /// The caller's connection.
+    pub peer: &'a Peer,
+    client: &'a Client,
+    in_transaction: bool,
+    session: Option<Session>,
+    event_id: Option<i64>,
+    permissions: Option<Vec<String>>,
+}
+
+impl<'a> Call<'a> {
+    /// A call context; `in_transaction` says the dispatcher issued `BEGIN`.
+    pub fn new(
+        ctx: &'a Ctx,
+        method: &'a str,
+        peer: &'a Peer,
+        client: &'a Client,
+        in_transaction: bool,
+        session: Option<Session>,
+    ) -> Call<'a> {
+        Call {
+            ctx,
+            method,
+            peer,
+            client,
+            in_transaction,
+            session,
+            event_id: None,
+            permissions: None,
+        }
+    }
+
+    /// The database, for reading.
+    pub fn db(&self) -> &'a Client {
+        self.client
+    }
+
+    /// The transaction, for writing. Read-only methods have none: asking is a bug.
+    pub fn tx(&self) -> Result<Tx<'a>> {
+        if self.in_transaction {
+            Ok(Tx::assume_begun(self.client))
+        } else {
+            Err(Error::Internal(format!(
+                "{} is registered read-only but tried to write",
+                self.method
+            )))
+        }
+    }
+
+    /// The event this call's writes belong to, created on first use. Each multicall sub-call
+    /// gets its own.
+    pub async fn event(&mut self) -> Result<i64> {
+        if let Some(id) = self.event_id {
+            return Ok(id);
+        }
+        let id = db::events::create(&self.tx()?).await?;
+        self.event_id = Some(id);
+        Ok(id)
+    }
+
+    /// Forgets the event (between multicall sub-calls).
+    pub(crate) fn reset_event(&mut self) {
+        self.event_id = None;
+    }
+
+    /// The session, if the caller is logged in (expired sessions count as not logged in).
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref().filter(|s| !s.expired)
+    }
+
+    /// The session even if expired (for login renewal and logout).
+    pub fn raw_session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// The session, or `NotLoggedIn`.
+    pub fn user(&self) -> Result<&Session> {
+        self.session().ok_or(Error::NotLoggedIn)
+    }
+
+    /// Replaces the session (after `logout`).
+    pub(crate) fn set_session(&mut self, session: Option<Session>) {
+        self.session = session;
+        self.permissions = None;
+    }
+
+    /// The caller's permission names, with group permissions (empty when anonymous).
+    pub async fn permissions(&mut self) -> Result<&[String]> {
+        if self.permissions.is_none() {
+            let perms = match self.session() {
+                Some(s) => db::users::user_permissions(self.client, s.user_id, true).await?,
+                None => Vec::new(),
+            };
+            self.permissions = Some(perms);
+        }
+        Ok(self.permissions.as_deref().unwrap_or_default())
+    }
+
+    /// Exact permission check, no admin implication (Koji's `hasPerm`).
+    pub async fn has_perm(&mut self, perm: &str) -> Result<bool> {
+        Ok(self.permissions().await?.iter().any(|p| p == perm))
+    }
+
+    /// True if the caller is an admin.
+    pub async fn is_admin(&mut self) -> Result<bool> {
+        self.has_perm("admin").await
+    }
+
+    /// Requires `perm` or admin (Koji's `assertPerm`). The returned value names who was
+    /// authorized, so handlers that need it take it as proof.
+    pub async fn assert_perm(&mut self, perm: &str) -> Result<Authorized> {
+        let session = self.user()?.clone();
+        let perms = self.permissions().await?;
+        if perms.iter().any(|p| p == perm || p == "admin") {
+            return Ok(Authorized {
+                user_id: session.user_id,
+                user_name: session.user_name,
+            });
+        }
+        Err(Error::PermissionRequired {
+            perm: perm.to_owned(),
+            user: session.user_name,
+        })
+    }
+
+    /// Requires a login (Koji's `assertLogin`).
+    pub fn assert_login(&self) -> Result<Authorized> {
+        let session = self.user()?;
+        Ok(Authorized {
+            user_id: session.user_id,
+            user_name: session.user_name.clone(),
+        })
+    }
+}
+
+/// Proof that a permission (or login) check passed, naming the user it passed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorized {
+    /// The user.
+    pub user_id: i64,
+    /// The user's name.
+    pub user_name: String,
+}

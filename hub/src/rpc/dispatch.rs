@@ -1,0 +1,127 @@
+//! The method table: every wire name, the Rust handler behind it, and whether it writes. This is
+//! the only place the two naming schemes meet.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::LazyLock;
+
+use common::xmlrpc::{Params, Value};
+
+use crate::error::Result;
+use crate::root;
+use crate::rpc::call::Call;
+
+/// A boxed handler future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A RootExports handler.
+pub type RootHandler = for<'a, 'c> fn(&'a mut Call<'c>, Params) -> BoxFuture<'a, Result<Value>>;
+
+/// Whether a method may write. Writing methods run inside a transaction; read-only ones run
+/// their statements directly, saving the `BEGIN`/`COMMIT` round trips on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only.
+    Read,
+    /// May write.
+    Write,
+}
+
+/// One entry of the table.
+#[derive(Clone, Copy)]
+pub struct Method {
+    /// The wire name.
+    pub name: &'static str,
+    /// Read or write.
+    pub access: Access,
+    /// The handler.
+    pub handler: RootHandler,
+}
+
+macro_rules! methods {
+    ($($name:literal => $access:ident $handler:path,)*) => {
+        &[$(Method { name: $name, access: Access::$access, handler: |cx, params| Box::pin($handler(cx, params)) },)*]
+    };
+}
+
+/// Every method the hub serves. `multiCall`/`system.multicall` are handled by the pipeline.
+static METHODS: &[Method] = methods! {
+    // Introspection and meta.
+    "getAPIVersion" => Read root::meta::get_api_version,
+    "getKojiVersion" => Read root::meta::get_koji_version,
+    "echo" => Read root::meta::echo,
+    "hello" => Read root::meta::hello,
+    "fault" => Read root::meta::fault,
+    "error" => Read root::meta::error,
+    "mavenEnabled" => Read root::meta::maven_enabled,
+    "winEnabled" => Read root::meta::win_enabled,
+    "system.listMethods" => Read root::meta::list_methods,
+    "system.methodSignature" => Read root::meta::method_signature,
+    "system.methodHelp" => Read root::meta::method_help,
+    "_listapi" => Read root::meta::list_api,
+    // Sessions.
+    "login" => Write root::sessions::login,
+    "sslLogin" => Write root::sessions::ssl_login,
+    "logout" => Write root::sessions::logout,
+    "subsession" => Write root::sessions::subsession,
+    "logoutChild" => Write root::sessions::logout_child,
+    "exclusiveSession" => Write root::sessions::exclusive_session,
+    "sharedSession" => Write root::sessions::shared_session,
+    "getSessionInfo" => Read root::sessions::get_session_info,
+    "getLoggedInUser" => Read root::sessions::get_logged_in_user,
+    // Users and permissions.
+    "getUser" => Read root::users::get_user,
+    "listUsers" => Read root::users::list_users,
+    "createUser" => Write root::users::create_user,
+    "editUser" => Write root::users::edit_user,
+    "enableUser" => Write root::users::enable_user,
+    "disableUser" => Write root::users::disable_user,
+    "grantPermission" => Write root::users::grant_permission,
+    "revokePermission" => Write root::users::revoke_permission,
+    "hasPerm" => Read root::users::has_perm,
+    "getPerms" => Read root::users::get_perms,
+    "getUserPerms" => Read root::users::get_user_perms,
+    "getAllPerms" => Read root::users::get_all_perms,
+    "newGroup" => Write root::users::new_group,
+    "addGroupMember" => Write root::users::add_group_member,
+    "dropGroupMember" => Write root::users::drop_group_member,
+    "getGroupMembers" => Read root::users::get_group_members,
+    "getUserGroups" => Read root::users::get_user_groups,
+    // Events.
+    "getEvent" => Read root::events::get_event,
+    "getLastEvent" => Read root::events::get_last_event,
+};
+
+static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
+    LazyLock::new(|| METHODS.iter().map(|m| (m.name, m)).collect());
+
+/// The method registered under a wire name.
+pub fn lookup(name: &str) -> Option<&'static Method> {
+    BY_NAME.get(name).copied()
+}
+
+/// Every wire name, in table order (for `system.listMethods`), plus the multicall names.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    METHODS
+        .iter()
+        .map(|m| m.name)
+        .chain(["multiCall", "system.multicall"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        assert_eq!(BY_NAME.len(), METHODS.len(), "a wire name is registered twice");
+    }
+
+    #[test]
+    fn lookup_finds_methods() {
+        assert!(lookup("getAPIVersion").is_some());
+        assert_eq!(lookup("login").map(|m| m.access), Some(Access::Write));
+        assert!(lookup("nope").is_none());
+    }
+}

@@ -1,0 +1,265 @@
+//! Runs XML-RPC calls: decode, validate the session, one span and one transaction per call (or
+//! per multicall, with a savepoint per sub-call), encode the result or the fault.
+
+use std::error::Error as _;
+
+use common::Fault;
+use common::xmlrpc::{Params, Struct, Value, decode_call, encode_fault, encode_response};
+use tracing::{Instrument, Span, debug, error, field, info_span, warn};
+
+use crate::auth::session::{self, SessionHeaders};
+use crate::ctx::Ctx;
+use crate::db::Client;
+use crate::error::{Error, Result};
+use crate::rpc::call::{Call, Peer, Session};
+use crate::rpc::dispatch::{self, Access};
+
+/// A pooled connection, and whether a transaction is open on it. If it is dropped with a
+/// transaction still open (a panic in a handler), the connection is taken out of the pool and
+/// closed, so PostgreSQL rolls back and nobody else inherits the transaction.
+struct Conn {
+    object: Option<deadpool_postgres::Object>,
+    in_transaction: bool,
+}
+
+impl Conn {
+    async fn get(ctx: &Ctx) -> Result<Conn> {
+        let object = ctx.pool.get().await.map_err(Error::DatabaseOutage)?;
+        Ok(Conn {
+            object: Some(object),
+            in_transaction: false,
+        })
+    }
+
+    fn client(&self) -> Result<&Client> {
+        match &self.object {
+            Some(object) => Ok(object),
+            None => Err(Error::Internal("connection used after release".into())),
+        }
+    }
+
+    async fn execute(&mut self, statement: &str) -> Result<()> {
+        self.client()?.batch_execute(statement).await?;
+        Ok(())
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        self.execute("BEGIN").await?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.execute("COMMIT").await?;
+        self.in_transaction = false;
+        Ok(())
+    }
+
+    async fn rollback(&mut self) {
+        if self.execute("ROLLBACK").await.is_ok() {
+            self.in_transaction = false;
+        }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(object) = self.object.take().filter(|_| self.in_transaction) {
+            drop(deadpool_postgres::Object::take(object));
+        }
+    }
+}
+
+/// Handles one XML-RPC request body and returns the response document.
+pub async fn handle(ctx: &Ctx, body: &[u8], headers: &SessionHeaders, peer: &Peer) -> String {
+    let call = match decode_call(body) {
+        Ok(call) => call,
+        Err(e) => {
+            let error = Error::InvalidRequest {
+                reason: e.to_string(),
+            };
+            debug!(error = %error, "refused a request that is not an XML-RPC call");
+            return fault_document(&error);
+        }
+    };
+    let span = info_span!("rpc", method = %call.method, user.id = field::Empty, session.id = field::Empty);
+    async move {
+        let result = if call.method == "multiCall" || call.method == "system.multicall" {
+            run_multicall(ctx, call.params, headers, peer).await
+        } else {
+            run_single(ctx, &call.method, call.params, headers, peer).await
+        };
+        match result {
+            Ok(value) => encode_response(&value),
+            Err(error) => {
+                log_failure(&error);
+                fault_document(&error)
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// The fault document for an error.
+pub fn fault_document(error: &Error) -> String {
+    let fault = Fault::from(error);
+    encode_fault(fault.code, &fault.message)
+}
+
+/// Logs a failed call once: internal failures as errors with their cause chain, refusals of
+/// bad input at debug.
+fn log_failure(error: &Error) {
+    match error {
+        Error::Database(_)
+        | Error::Internal(_)
+        | Error::Io { .. }
+        | Error::Encode(_)
+        | Error::CorruptRow { .. } => {
+            let mut chain = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                chain.push_str(": ");
+                chain.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            error!(error = %chain, "call failed: {chain}");
+        }
+        Error::DatabaseOutage(cause) => warn!(error = %cause, "call refused: database outage ({cause})"),
+        other => debug!(error = %other, "call refused: {other}"),
+    }
+}
+
+fn record_session(session: Option<&Session>) {
+    if let Some(s) = session {
+        Span::current()
+            .record("user.id", s.user_id)
+            .record("session.id", s.id);
+    }
+}
+
+async fn run_single(
+    ctx: &Ctx,
+    name: &str,
+    params: Vec<Value>,
+    headers: &SessionHeaders,
+    peer: &Peer,
+) -> Result<Value> {
+    let method = dispatch::lookup(name).ok_or_else(|| Error::InvalidMethod {
+        method: name.to_owned(),
+    })?;
+    let read_only = method.access == Access::Read;
+    let mut conn = Conn::get(ctx).await?;
+    let session = session::validate(ctx, conn.client()?, headers, name, peer, read_only).await?;
+    record_session(session.as_ref());
+    if !read_only {
+        conn.begin().await?;
+    }
+    if let Some(s) = &session {
+        session::record_callnum(conn.client()?, s).await?;
+    }
+    let result = {
+        let mut call = Call::new(ctx, name, peer, conn.client()?, !read_only, session);
+        (method.handler)(&mut call, Params::from_wire(params)).await
+    };
+    if !read_only {
+        match &result {
+            Ok(_) => conn.commit().await?,
+            Err(_) => conn.rollback().await,
+        }
+    }
+    result
+}
+
+/// Koji's multicall: one session check, one transaction, a savepoint and a fresh event per
+/// sub-call; each sub-call's result is `[value]` or a fault struct.
+async fn run_multicall(
+    ctx: &Ctx,
+    params: Vec<Value>,
+    headers: &SessionHeaders,
+    peer: &Peer,
+) -> Result<Value> {
+    let calls = match <[Value; 1]>::try_from(params) {
+        Ok([Value::Array(calls)]) => calls,
+        _ => {
+            return Err(Error::Param(
+                "multiCall() takes exactly one argument: an array of calls".into(),
+            ));
+        }
+    };
+    let mut conn = Conn::get(ctx).await?;
+    let mut session = session::validate(ctx, conn.client()?, headers, "multiCall", peer, false).await?;
+    record_session(session.as_ref());
+    conn.begin().await?;
+    if let Some(s) = &session {
+        session::record_callnum(conn.client()?, s).await?;
+    }
+    let mut results = Vec::with_capacity(calls.len());
+    for entry in calls {
+        let outcome = match sub_call(&entry) {
+            Ok((name, params)) => {
+                let client = conn.client()?;
+                client.batch_execute("SAVEPOINT multicall").await?;
+                let mut call = Call::new(ctx, name, peer, client, true, session.clone());
+                let result = run_sub_call(&mut call, name, params)
+                    .instrument(info_span!("subcall", method = %name))
+                    .await;
+                let next_session = call.raw_session().cloned();
+                match result {
+                    Ok(value) => {
+                        client.batch_execute("RELEASE SAVEPOINT multicall").await?;
+                        session = next_session;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        client.batch_execute("ROLLBACK TO SAVEPOINT multicall").await?;
+                        log_failure(&error);
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => Err(error),
+        };
+        results.push(match outcome {
+            Ok(value) => Value::Array(vec![value]),
+            Err(error) => {
+                let fault = Fault::from(&error);
+                Value::Struct(Struct::from([
+                    ("faultCode".to_owned(), Value::Int(i64::from(fault.code))),
+                    ("faultString".to_owned(), Value::String(fault.message)),
+                ]))
+            }
+        });
+    }
+    conn.commit().await?;
+    Ok(Value::Array(results))
+}
+
+fn sub_call(entry: &Value) -> Result<(&str, Vec<Value>)> {
+    let name = entry
+        .get("methodName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Param("multicall entries need a string methodName".into()))?;
+    let params = match entry.get("params") {
+        Some(Value::Array(params)) => params.clone(),
+        None | Some(Value::Nil) => Vec::new(),
+        Some(other) => {
+            return Err(Error::Param(format!(
+                "multicall params must be an array, not {}",
+                other.type_name()
+            )));
+        }
+    };
+    Ok((name, params))
+}
+
+async fn run_sub_call(call: &mut Call<'_>, name: &str, params: Vec<Value>) -> Result<Value> {
+    if name == "multiCall" || name == "system.multicall" {
+        return Err(Error::NotAllowed("multicalls cannot be nested".into()));
+    }
+    let method = dispatch::lookup(name).ok_or_else(|| Error::InvalidMethod {
+        method: name.to_owned(),
+    })?;
+    call.reset_event();
+    (method.handler)(call, Params::from_wire(params)).await
+}
