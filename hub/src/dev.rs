@@ -150,7 +150,7 @@ pub async fn ensure_admin(hub: &Hub, name: &str, password: &str, set_password: b
     let client = hub.ctx.pool.get().await.map_err(Error::DatabaseOutage)?;
     let hash = password::hash_blocking(password.to_owned()).await?;
     client.batch_execute("BEGIN").await?;
-    let tx = Tx::assume_begun(&client);
+    let tx = Tx::assume_begun(db::Client::of(&client));
     let result = ensure_admin_in(&tx, name, &hash, set_password).await;
     match result {
         Ok(()) => client.batch_execute("COMMIT").await?,

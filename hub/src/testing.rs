@@ -376,7 +376,7 @@ impl TestHub {
         let client = self.ctx.pool.get().await.expect("pool");
         let hash = crate::auth::password::hash(password).expect("hash");
         client.batch_execute("BEGIN").await.expect("begin");
-        let tx = Tx::assume_begun(&client);
+        let tx = Tx::assume_begun(db::Client::of(&client));
         let user_id = db::users::create(&tx, name, UserType::Normal, UserStatus::Normal, Some(&hash))
             .await
             .expect("create user");

@@ -1,6 +1,7 @@
 //! The hub's database access: the pool, the transaction type, and one module of SQL per table
 //! family. No SQL lives outside `db::`, and no raw `Row` leaves it.
 
+pub mod client;
 pub mod events;
 pub mod pool;
 pub mod query;
@@ -12,5 +13,4 @@ pub mod users;
 pub use pool::{Pool, connect_pool};
 pub use types::{Micros, Tx};
 
-/// The client type read-only queries take.
-pub type Client = tokio_postgres::Client;
+pub use client::Client;

@@ -33,7 +33,7 @@ impl Conn {
 
     fn client(&self) -> Result<&Client> {
         match &self.object {
-            Some(object) => Ok(object),
+            Some(object) => Ok(Client::of(object)),
             None => Err(Error::Internal("connection used after release".into())),
         }
     }
@@ -155,11 +155,23 @@ async fn run_single(
     if !read_only {
         conn.begin().await?;
     }
-    if let Some(s) = &session {
-        session::record_callnum(conn.client()?, s).await?;
-    }
-    let result = {
-        let mut call = Call::new(ctx, name, peer, conn.client()?, !read_only, session);
+    let client = conn.client()?;
+    let record = async {
+        match &session {
+            Some(s) => session::record_callnum(client, s).await,
+            None => Ok(()),
+        }
+    };
+    let result = if read_only {
+        // Nothing to roll back for a read: record the call number alongside the handler's
+        // queries (tokio-postgres pipelines them on the connection) instead of before them.
+        let mut call = Call::new(ctx, name, peer, client, false, session.clone());
+        let (recorded, result) = tokio::join!(record, (method.handler)(&mut call, Params::from_wire(params)));
+        recorded?;
+        result
+    } else {
+        record.await?;
+        let mut call = Call::new(ctx, name, peer, client, true, session.clone());
         (method.handler)(&mut call, Params::from_wire(params)).await
     };
     if !read_only {
