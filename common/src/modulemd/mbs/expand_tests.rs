@@ -1,0 +1,2 @@
+//! Tests of `expand`.
+use super::*;

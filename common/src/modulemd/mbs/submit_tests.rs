@@ -1,0 +1,2 @@
+//! Tests of `submit`.
+use super::*;
