@@ -12,7 +12,6 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_yaml::Value;
 
 /// One YAML node with its scalars as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +49,7 @@ impl Node {
 pub(crate) fn parse_documents(text: &str) -> Result<Vec<Node>, String> {
     let mut shapes = Vec::new();
     for document in serde_yaml::Deserializer::from_str(text) {
-        shapes.push(Value::deserialize(document).map_err(|error| error.to_string())?);
+        shapes.push(Shape::deserialize(document).map_err(|error| error.to_string())?);
     }
     let mut nodes = Vec::with_capacity(shapes.len());
     for (document, shape) in serde_yaml::Deserializer::from_str(text).zip(&shapes) {
@@ -59,21 +58,83 @@ pub(crate) fn parse_documents(text: &str) -> Result<Vec<Node>, String> {
     Ok(nodes)
 }
 
+/// The shape of a node from the first read: scalars' values are not kept, so any scalar (an
+/// integer too large for 64 bits included) is accepted, and duplicate keys are kept in order.
+#[derive(Debug)]
+enum Shape {
+    Scalar { null: bool },
+    Seq(Vec<Shape>),
+    Map(Vec<(Shape, Shape)>),
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shape, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+macro_rules! scalar_visits {
+    ($($method:ident: $type:ty),*) => {
+        $(fn $method<E: de::Error>(self, _: $type) -> Result<Shape, E> {
+            Ok(Shape::Scalar { null: false })
+        })*
+    };
+}
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any YAML node")
+    }
+
+    scalar_visits!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_i128: i128, visit_u128: u128,
+        visit_f64: f64, visit_str: &str);
+
+    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
+        Ok(Shape::Scalar { null: true })
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Shape, E> {
+        Ok(Shape::Scalar { null: true })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Shape, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = access.next_element::<Shape>()? {
+            items.push(item);
+        }
+        Ok(Shape::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Shape, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = access.next_key::<Shape>()? {
+            entries.push((key, access.next_value::<Shape>()?));
+        }
+        Ok(Shape::Map(entries))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, access: A) -> Result<Shape, A::Error> {
+        // A node with a custom `!tag`: the tag is ignored, as libmodulemd ignores it.
+        let (_tag, variant) = access.variant::<de::IgnoredAny>()?;
+        de::VariantAccess::newtype_variant::<Shape>(variant)
+    }
+}
+
 /// Deserializes one node the way its shape from the first pass says it is built.
-struct Shaped<'a>(&'a Value);
+struct Shaped<'a>(&'a Shape);
 
 impl<'de> DeserializeSeed<'de> for Shaped<'_> {
     type Value = Node;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
         match self.0 {
-            Value::Mapping(mapping) => deserializer.deserialize_map(MapShape(mapping)),
-            Value::Sequence(sequence) => deserializer.deserialize_seq(SeqShape(sequence)),
-            Value::Tagged(tagged) => Shaped(&tagged.value).deserialize(deserializer),
-            Value::Null => deserializer.deserialize_str(ScalarText { null: true }),
-            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
-                deserializer.deserialize_str(ScalarText { null: false })
-            }
+            Shape::Map(entries) => deserializer.deserialize_map(MapShape(entries)),
+            Shape::Seq(items) => deserializer.deserialize_seq(SeqShape(items)),
+            Shape::Scalar { null } => deserializer.deserialize_str(ScalarText { null: *null }),
         }
     }
 }
@@ -94,7 +155,7 @@ impl Visitor<'_> for ScalarText {
     }
 }
 
-struct MapShape<'a>(&'a serde_yaml::Mapping);
+struct MapShape<'a>(&'a [(Shape, Shape)]);
 
 impl<'de> Visitor<'de> for MapShape<'_> {
     type Value = Node;
@@ -116,7 +177,7 @@ impl<'de> Visitor<'de> for MapShape<'_> {
     }
 }
 
-struct SeqShape<'a>(&'a [Value]);
+struct SeqShape<'a>(&'a [Shape]);
 
 impl<'de> Visitor<'de> for SeqShape<'_> {
     type Value = Node;
@@ -203,6 +264,21 @@ mod tests {
             Node::Map(vec![(scalar("a"), scalar("1"))]),
             Node::Map(vec![(scalar("b"), scalar("2"))]),
         ]));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_keep_their_text() {
+        check("a: 18446744073709551616\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("18446744073709551616"))])]));
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_in_order() {
+        check("a: 1\na: 2\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("1")), (scalar("a"), scalar("2"))])]));
+    }
+
+    #[test]
+    fn custom_tags_are_ignored() {
+        check("a: !foo bar\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("bar"))])]));
     }
 
     #[test]
