@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_yaml::{Mapping, Value};
 
 use super::error::ModulemdError;
-use super::parse::{map_key, mapping, string, string_set, uint64, Reader};
+use super::parse::{Reader, map_key, mapping, string, string_set, uint64};
 use super::yaml::Node;
 
 /// A `modulemd-defaults` v1 document.

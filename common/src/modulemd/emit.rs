@@ -57,7 +57,11 @@ impl ModuleStream {
         }
         let mut references = Mapping::new();
         put_string(&mut references, "community", self.references.community.as_deref());
-        put_string(&mut references, "documentation", self.references.documentation.as_deref());
+        put_string(
+            &mut references,
+            "documentation",
+            self.references.documentation.as_deref(),
+        );
         put_string(&mut references, "tracker", self.references.tracker.as_deref());
         put_mapping(&mut data, "references", references);
         if !self.profiles.is_empty() {
@@ -171,7 +175,10 @@ pub(crate) fn frame(doctype: &str, version: u64, data: Mapping) -> String {
 
 fn dependencies(entry: &Dependencies) -> Value {
     let mut body = Mapping::new();
-    for (key, lists) in [("buildrequires", &entry.buildrequires), ("requires", &entry.requires)] {
+    for (key, lists) in [
+        ("buildrequires", &entry.buildrequires),
+        ("requires", &entry.requires),
+    ] {
         if lists.is_empty() {
             continue;
         }
@@ -185,7 +192,11 @@ fn dependencies(entry: &Dependencies) -> Value {
 }
 
 fn xmd_map(map: &BTreeMap<String, XmdValue>) -> Value {
-    Value::Mapping(map.iter().map(|(key, value)| (key.as_str().into(), xmd_value(value))).collect())
+    Value::Mapping(
+        map.iter()
+            .map(|(key, value)| (key.as_str().into(), xmd_value(value)))
+            .collect(),
+    )
 }
 
 fn xmd_value(value: &XmdValue) -> Value {

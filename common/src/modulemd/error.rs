@@ -167,6 +167,8 @@ pub enum ModulemdError {
 impl ModulemdError {
     /// A structural parse error with libmodulemd's message.
     pub(crate) fn parse(message: impl Into<String>) -> Self {
-        ModulemdError::Parse { message: message.into() }
+        ModulemdError::Parse {
+            message: message.into(),
+        }
     }
 }

@@ -21,9 +21,9 @@ mod tests;
 pub use defaults::Defaults;
 pub use error::ModulemdError;
 pub use packager::{BuildConfig, PackagerV3};
-pub use parse::{parse_document, parse_stream, Document, ParseMode, SourceFormat};
+pub use parse::{Document, ParseMode, SourceFormat, parse_document, parse_stream};
 pub use types::{
     Artifacts, Buildopts, Dependencies, License, ModuleComponent, ModuleStream, Profile, References,
     RpmComponent, RpmMapEntry, ServiceLevel, StreamList, XmdValue,
 };
-pub use xmd::{MbsXmd, XmdBuildrequire, XmdRpm, MBS_XMD_KEY};
+pub use xmd::{MBS_XMD_KEY, MbsXmd, XmdBuildrequire, XmdRpm};

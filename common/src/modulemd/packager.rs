@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::ModulemdError;
-use super::parse::{map_key, mapping, string, string_set, xmd_map, Reader};
+use super::parse::{Reader, map_key, mapping, string, string_set, xmd_map};
 use super::types::{
     Buildopts, Dependencies, License, ModuleComponent, ModuleStream, Profile, References, RpmComponent,
     XmdValue,
@@ -77,16 +77,24 @@ impl PackagerV3 {
                 return Err(ModulemdError::EmptyBuildConfigContext);
             }
             if context.chars().count() > MAX_BUILD_CONFIG_CONTEXT {
-                return Err(ModulemdError::BuildConfigContextTooLong { context: context.clone() });
+                return Err(ModulemdError::BuildConfigContextTooLong {
+                    context: context.clone(),
+                });
             }
             if !context.chars().all(|character| character.is_ascii_alphanumeric()) {
-                return Err(ModulemdError::BuildConfigContextNotAlphanumeric { context: context.clone() });
+                return Err(ModulemdError::BuildConfigContextNotAlphanumeric {
+                    context: context.clone(),
+                });
             }
             if config.platform.is_none() {
-                return Err(ModulemdError::BuildConfigWithoutPlatform { context: context.clone() });
+                return Err(ModulemdError::BuildConfigWithoutPlatform {
+                    context: context.clone(),
+                });
             }
             if !seen.insert(context.as_str()) {
-                return Err(ModulemdError::DuplicateBuildConfigContext { context: context.clone() });
+                return Err(ModulemdError::DuplicateBuildConfigContext {
+                    context: context.clone(),
+                });
             }
         }
         Ok(())
@@ -97,9 +105,15 @@ impl PackagerV3 {
     /// As in libmodulemd, the first configuration's `buildopts` apply to every stream.
     pub fn to_streams(&self) -> Result<Vec<ModuleStream>> {
         self.validate()?;
-        let buildopts = self.configurations.first().and_then(|config| config.buildopts.clone());
-        let license_module =
-            if self.license.is_empty() { BTreeSet::from(["MIT".to_owned()]) } else { self.license.clone() };
+        let buildopts = self
+            .configurations
+            .first()
+            .and_then(|config| config.buildopts.clone());
+        let license_module = if self.license.is_empty() {
+            BTreeSet::from(["MIT".to_owned()])
+        } else {
+            self.license.clone()
+        };
         let streams = self
             .configurations
             .iter()
@@ -107,14 +121,20 @@ impl PackagerV3 {
                 let mut dependencies = Dependencies::default();
                 if let Some(platform) = &config.platform {
                     let platform = BTreeSet::from([platform.clone()]);
-                    dependencies.buildrequires.insert("platform".to_owned(), platform.clone());
+                    dependencies
+                        .buildrequires
+                        .insert("platform".to_owned(), platform.clone());
                     dependencies.requires.insert("platform".to_owned(), platform);
                 }
                 for (module, stream) in &config.buildrequires {
-                    dependencies.buildrequires.insert(module.clone(), BTreeSet::from([stream.clone()]));
+                    dependencies
+                        .buildrequires
+                        .insert(module.clone(), BTreeSet::from([stream.clone()]));
                 }
                 for (module, stream) in &config.requires {
-                    dependencies.requires.insert(module.clone(), BTreeSet::from([stream.clone()]));
+                    dependencies
+                        .requires
+                        .insert(module.clone(), BTreeSet::from([stream.clone()]));
                 }
                 ModuleStream {
                     name: self.name.clone(),
@@ -123,7 +143,10 @@ impl PackagerV3 {
                     static_context: true,
                     summary: self.summary.clone(),
                     description: self.description.clone(),
-                    license: License { module: license_module.clone(), content: BTreeSet::new() },
+                    license: License {
+                        module: license_module.clone(),
+                        content: BTreeSet::new(),
+                    },
                     xmd: self.xmd.clone(),
                     dependencies: vec![dependencies],
                     references: self.references.clone(),
@@ -165,7 +188,12 @@ impl Reader {
                 "demodularized" => packager.demodularized = self.set_in_map(value, "rpms")?,
                 "components" => self.components(value, &mut scratch)?,
                 // libmodulemd always reads packager v3 strictly.
-                other => return Err(ModulemdError::UnexpectedKey { section: "data", key: other.to_owned() }),
+                other => {
+                    return Err(ModulemdError::UnexpectedKey {
+                        section: "data",
+                        key: other.to_owned(),
+                    });
+                }
             }
         }
         packager.rpm_components = scratch.rpm_components;
@@ -191,7 +219,10 @@ impl Reader {
                     "requires" => config.requires = single_streams(value)?,
                     "buildopts" => config.buildopts = Some(self.buildopts(value)?),
                     other => {
-                        return Err(ModulemdError::UnexpectedKey { section: "BuildConfig", key: other.to_owned() });
+                        return Err(ModulemdError::UnexpectedKey {
+                            section: "BuildConfig",
+                            key: other.to_owned(),
+                        });
                     }
                 }
             }

@@ -61,7 +61,9 @@ pub fn parse_document(text: &str, mode: ParseMode) -> Result<Document> {
     let Some(root) = documents.pop() else {
         return Err(ModulemdError::NoDocument);
     };
-    let reader = Reader { strict: mode == ParseMode::Strict };
+    let reader = Reader {
+        strict: mode == ParseMode::Strict,
+    };
     reader.document(&root)
 }
 
@@ -72,12 +74,12 @@ pub fn parse_document(text: &str, mode: ParseMode) -> Result<Document> {
 pub fn parse_stream(text: &str, mode: ParseMode) -> Result<ModuleStream> {
     match parse_document(text, mode)? {
         Document::Stream { stream, .. } => Ok(*stream),
-        Document::PackagerV3(_) => {
-            Err(ModulemdError::UnknownDocumentType { doctype: "modulemd-packager".to_owned() })
-        }
-        Document::Defaults(_) => {
-            Err(ModulemdError::UnknownDocumentType { doctype: "modulemd-defaults".to_owned() })
-        }
+        Document::PackagerV3(_) => Err(ModulemdError::UnknownDocumentType {
+            doctype: "modulemd-packager".to_owned(),
+        }),
+        Document::Defaults(_) => Err(ModulemdError::UnknownDocumentType {
+            doctype: "modulemd-defaults".to_owned(),
+        }),
     }
 }
 
@@ -106,10 +108,14 @@ impl Reader {
             match key.as_scalar() {
                 Some("document") => doctype = Some(string(value)?),
                 Some("version") => {
-                    let text = value.as_scalar().ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
+                    let text = value
+                        .as_scalar()
+                        .ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
                     let version = text
                         .parse::<u64>()
-                        .map_err(|_| ModulemdError::InvalidMetadataVersion { version: text.to_owned() })?;
+                        .map_err(|_| ModulemdError::InvalidMetadataVersion {
+                            version: text.to_owned(),
+                        })?;
                     mdversion = Some(version);
                 }
                 Some("data") => data = Some(value),
@@ -117,10 +123,17 @@ impl Reader {
             }
         }
         let doctype = doctype.ok_or(ModulemdError::NoDocumentType)?;
-        let mdversion = mdversion.filter(|version| *version != 0).ok_or(ModulemdError::NoMetadataVersion)?;
-        let unknown_version =
-            || ModulemdError::UnknownMetadataVersion { doctype: doctype.clone(), version: mdversion };
-        let known = matches!(doctype.as_str(), "modulemd" | "modulemd-packager" | "modulemd-defaults");
+        let mdversion = mdversion
+            .filter(|version| *version != 0)
+            .ok_or(ModulemdError::NoMetadataVersion)?;
+        let unknown_version = || ModulemdError::UnknownMetadataVersion {
+            doctype: doctype.clone(),
+            version: mdversion,
+        };
+        let known = matches!(
+            doctype.as_str(),
+            "modulemd" | "modulemd-packager" | "modulemd-defaults"
+        );
         if !known {
             return Err(ModulemdError::UnknownDocumentType { doctype });
         }
@@ -147,7 +160,10 @@ impl Reader {
     /// An unknown key: an error in strict mode, skipped otherwise.
     pub(crate) fn unknown(&self, section: &'static str, key: &str) -> Result<()> {
         if self.strict {
-            return Err(ModulemdError::UnexpectedKey { section, key: key.to_owned() });
+            return Err(ModulemdError::UnexpectedKey {
+                section,
+                key: key.to_owned(),
+            });
         }
         Ok(())
     }
@@ -163,7 +179,9 @@ impl Reader {
             match key {
                 "name" if !packager => stream.name = Some(string(value)?),
                 "stream" if !packager => stream.stream = Some(string(value)?),
-                "version" if !packager => stream.version = Some(uint64(value)?).filter(|version| *version != 0),
+                "version" if !packager => {
+                    stream.version = Some(uint64(value)?).filter(|version| *version != 0)
+                }
                 "context" if !packager => stream.context = Some(string(value)?),
                 "static_context" if layout != StreamLayout::V1 => stream.static_context = boolean(value)?,
                 "arch" if !packager => stream.arch = Some(string(value)?),
@@ -176,7 +194,9 @@ impl Reader {
                 "servicelevels" if !packager => stream.servicelevels = self.servicelevels(value)?,
                 "license" => stream.license = self.license(value, packager)?,
                 "xmd" if !packager => stream.xmd = xmd_map(value)?,
-                "dependencies" if layout == StreamLayout::V1 => stream.dependencies = self.v1_dependencies(value)?,
+                "dependencies" if layout == StreamLayout::V1 => {
+                    stream.dependencies = self.v1_dependencies(value)?
+                }
                 "dependencies" => stream.dependencies = self.dependencies(value)?,
                 "references" => stream.references = self.references(value)?,
                 "profiles" => stream.profiles = self.profiles(value)?,
@@ -188,8 +208,8 @@ impl Reader {
                 "buildopts" if !packager => stream.buildopts = Some(self.buildopts(value)?),
                 "components" => self.components(value, &mut stream)?,
                 "artifacts" if !packager => stream.artifacts = self.artifacts(value)?,
-                "name" | "stream" | "version" | "context" | "arch" | "servicelevels" | "xmd" | "buildopts"
-                | "artifacts"
+                "name" | "stream" | "version" | "context" | "arch" | "servicelevels" | "xmd"
+                | "buildopts" | "artifacts"
                     if packager => {}
                 other => self.unknown("data", other)?,
             }
@@ -365,13 +385,17 @@ impl Reader {
                 "rpms" => {
                     for (key, body) in mapping(value, "rpm components")? {
                         let key = map_key(key, "rpm components")?;
-                        stream.rpm_components.insert(key.to_owned(), self.rpm_component(body)?);
+                        stream
+                            .rpm_components
+                            .insert(key.to_owned(), self.rpm_component(body)?);
                     }
                 }
                 "modules" => {
                     for (key, body) in mapping(value, "module components")? {
                         let key = map_key(key, "module components")?;
-                        stream.module_components.insert(key.to_owned(), self.module_component(body)?);
+                        stream
+                            .module_components
+                            .insert(key.to_owned(), self.module_component(body)?);
                     }
                 }
                 other => self.unknown("components", other)?,
@@ -483,13 +507,18 @@ pub(crate) fn mapping<'a>(node: &'a Node, section: &str) -> Result<&'a [(Node, N
 /// A mapping key, which must be a scalar.
 pub(crate) fn map_key<'a>(key: &'a Node, section: &str) -> Result<&'a str> {
     key.as_scalar().ok_or_else(|| {
-        ModulemdError::parse(format!("Unexpected YAML event in {section}: {}", key.event_name()))
+        ModulemdError::parse(format!(
+            "Unexpected YAML event in {section}: {}",
+            key.event_name()
+        ))
     })
 }
 
 /// A string field: any scalar, as written.
 pub(crate) fn string(node: &Node) -> Result<String> {
-    node.as_scalar().map(str::to_owned).ok_or_else(|| ModulemdError::parse("String was not a scalar"))
+    node.as_scalar()
+        .map(str::to_owned)
+        .ok_or_else(|| ModulemdError::parse("String was not a scalar"))
 }
 
 /// A boolean field: exactly `true` or `false`.
@@ -506,23 +535,33 @@ pub(crate) fn boolean(node: &Node) -> Result<bool> {
 
 /// An unsigned 64-bit field, strictly decimal.
 pub(crate) fn uint64(node: &Node) -> Result<u64> {
-    let text = node.as_scalar().ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
+    let text = node
+        .as_scalar()
+        .ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
     if text.starts_with('-') {
-        return Err(ModulemdError::parse(format!("The integer value {text} is negative")));
+        return Err(ModulemdError::parse(format!(
+            "The integer value {text} is negative"
+        )));
     }
     decimal(text)
 }
 
 /// A signed 64-bit field, strictly decimal.
 pub(crate) fn int64(node: &Node) -> Result<i64> {
-    let text = node.as_scalar().ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
+    let text = node
+        .as_scalar()
+        .ok_or_else(|| ModulemdError::parse("String was not a scalar"))?;
     decimal(text)
 }
 
 fn decimal<T: std::str::FromStr<Err = std::num::ParseIntError>>(text: &str) -> Result<T> {
     text.parse::<T>().map_err(|error| match error.kind() {
-        std::num::IntErrorKind::PosOverflow => ModulemdError::parse(format!("The integer value {text} is too large")),
-        std::num::IntErrorKind::NegOverflow => ModulemdError::parse(format!("The integer value {text} is too small")),
+        std::num::IntErrorKind::PosOverflow => {
+            ModulemdError::parse(format!("The integer value {text} is too large"))
+        }
+        std::num::IntErrorKind::NegOverflow => {
+            ModulemdError::parse(format!("The integer value {text} is too small"))
+        }
         _ => ModulemdError::parse(format!("Could not parse an integer value: {text}")),
     })
 }
@@ -533,7 +572,11 @@ pub(crate) fn string_set(node: &Node) -> Result<BTreeSet<String>> {
         Node::Scalar { text, .. } => Ok(BTreeSet::from([text.clone()])),
         Node::Seq(items) => items
             .iter()
-            .map(|item| item.as_scalar().map(str::to_owned).ok_or_else(|| list_error(item)))
+            .map(|item| {
+                item.as_scalar()
+                    .map(str::to_owned)
+                    .ok_or_else(|| list_error(item))
+            })
             .collect(),
         Node::Map(_) => Err(list_error(node)),
     }

@@ -69,7 +69,9 @@ impl ModuleStream {
 
     /// The `buildopts.rpms.macros` text, if any.
     pub fn rpm_macros(&self) -> Option<&str> {
-        self.buildopts.as_ref().and_then(|buildopts| buildopts.rpm_macros.as_deref())
+        self.buildopts
+            .as_ref()
+            .and_then(|buildopts| buildopts.rpm_macros.as_deref())
     }
 }
 

@@ -17,10 +17,17 @@ impl ModuleStream {
                 return Err(ModulemdError::EmptyStreamContext);
             }
             if context.chars().count() > MAX_STATIC_CONTEXT {
-                return Err(ModulemdError::StreamContextTooLong { context: context.to_owned() });
+                return Err(ModulemdError::StreamContextTooLong {
+                    context: context.to_owned(),
+                });
             }
-            if !context.chars().all(|character| character.is_ascii_alphanumeric() || character == '_') {
-                return Err(ModulemdError::StreamContextBadCharacters { context: context.to_owned() });
+            if !context
+                .chars()
+                .all(|character| character.is_ascii_alphanumeric() || character == '_')
+            {
+                return Err(ModulemdError::StreamContextBadCharacters {
+                    context: context.to_owned(),
+                });
             }
         }
         if self.summary.is_none() {
@@ -36,7 +43,9 @@ impl ModuleStream {
         self.validate_components()?;
         for artifact in &self.artifacts.rpms {
             if !is_nevra(artifact) {
-                return Err(ModulemdError::InvalidArtifact { artifact: artifact.clone() });
+                return Err(ModulemdError::InvalidArtifact {
+                    artifact: artifact.clone(),
+                });
             }
         }
         Ok(())
@@ -48,7 +57,10 @@ impl ModuleStream {
                 for (module, streams) in lists {
                     let negative = streams.iter().filter(|stream| stream.starts_with('-')).count();
                     if negative != 0 && negative != streams.len() {
-                        return Err(ModulemdError::MixedDependencyStreams { runtime, module: module.clone() });
+                        return Err(ModulemdError::MixedDependencyStreams {
+                            runtime,
+                            module: module.clone(),
+                        });
                     }
                 }
             }
@@ -70,7 +82,9 @@ impl ModuleStream {
         let mut has_buildafter = false;
         for (key, buildorder, buildafter) in orders {
             if buildorder != 0 && !buildafter.is_empty() {
-                return Err(ModulemdError::BuildorderAndBuildafterInComponent { component: key.clone() });
+                return Err(ModulemdError::BuildorderAndBuildafterInComponent {
+                    component: key.clone(),
+                });
             }
             has_buildorder |= buildorder != 0;
             has_buildafter |= !buildafter.is_empty();
@@ -87,7 +101,11 @@ impl ModuleStream {
             && !buildopts.arches.is_empty()
         {
             for (key, component) in &self.rpm_components {
-                if let Some(arch) = component.arches.iter().find(|arch| !buildopts.arches.contains(*arch)) {
+                if let Some(arch) = component
+                    .arches
+                    .iter()
+                    .find(|arch| !buildopts.arches.contains(*arch))
+                {
                     return Err(ModulemdError::ComponentArchNotInBuildopts {
                         component: key.clone(),
                         arch: arch.clone(),

@@ -74,15 +74,22 @@ impl MbsXmd {
                 ("buildrequires", XmdValue::Map(entries)) => {
                     for (name, entry) in entries {
                         if let Some(entry) = entry.as_map() {
-                            xmd.buildrequires.insert(name.clone(), XmdBuildrequire::from_map(entry));
+                            xmd.buildrequires
+                                .insert(name.clone(), XmdBuildrequire::from_map(entry));
                         }
                     }
                 }
                 ("rpms", XmdValue::Map(entries)) => {
                     for (package, entry) in entries {
                         if let Some(entry) = entry.as_map() {
-                            let mut rpm = XmdRpm { other: entry.clone(), ..XmdRpm::default() };
-                            rpm.git_ref = rpm.other.remove("ref").and_then(|value| value.as_str().map(str::to_owned));
+                            let mut rpm = XmdRpm {
+                                other: entry.clone(),
+                                ..XmdRpm::default()
+                            };
+                            rpm.git_ref = rpm
+                                .other
+                                .remove("ref")
+                                .and_then(|value| value.as_str().map(str::to_owned));
                             xmd.rpms.insert(package.clone(), rpm);
                         }
                     }
@@ -104,13 +111,20 @@ impl MbsXmd {
     pub fn to_value(&self) -> XmdValue {
         let mut map = self.other.clone();
         map.insert("mse".to_owned(), XmdValue::Bool(self.mse));
-        for (key, value) in [("scmurl", &self.scmurl), ("commit", &self.commit), ("branch", &self.branch)] {
+        for (key, value) in [
+            ("scmurl", &self.scmurl),
+            ("commit", &self.commit),
+            ("branch", &self.branch),
+        ] {
             if let Some(value) = value {
                 map.insert(key.to_owned(), XmdValue::String(value.clone()));
             }
         }
-        let buildrequires =
-            self.buildrequires.iter().map(|(name, entry)| (name.clone(), entry.to_value())).collect();
+        let buildrequires = self
+            .buildrequires
+            .iter()
+            .map(|(name, entry)| (name.clone(), entry.to_value()))
+            .collect();
         map.insert("buildrequires".to_owned(), XmdValue::Map(buildrequires));
         let rpms = self
             .rpms
@@ -131,17 +145,32 @@ impl MbsXmd {
 impl XmdBuildrequire {
     fn from_map(map: &BTreeMap<String, XmdValue>) -> XmdBuildrequire {
         let mut other = map.clone();
-        let mut take = |key: &str| other.remove(key).and_then(|value| value.as_str().map(str::to_owned));
+        let mut take = |key: &str| {
+            other
+                .remove(key)
+                .and_then(|value| value.as_str().map(str::to_owned))
+        };
         let git_ref = take("ref");
         let stream = take("stream").unwrap_or_default();
         let version = take("version").unwrap_or_default();
         let context = take("context").unwrap_or_default();
         let koji_tag = take("koji_tag");
         let filtered_rpms = match other.remove("filtered_rpms") {
-            Some(XmdValue::List(items)) => items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect(),
+            Some(XmdValue::List(items)) => items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
-        XmdBuildrequire { git_ref, stream, version, context, koji_tag, filtered_rpms, other }
+        XmdBuildrequire {
+            git_ref,
+            stream,
+            version,
+            context,
+            koji_tag,
+            filtered_rpms,
+            other,
+        }
     }
 
     fn to_value(&self) -> XmdValue {
@@ -155,7 +184,11 @@ impl XmdBuildrequire {
         if let Some(koji_tag) = &self.koji_tag {
             map.insert("koji_tag".to_owned(), koji_tag.as_str().into());
         }
-        let filtered = self.filtered_rpms.iter().map(|nevr| XmdValue::from(nevr.as_str())).collect();
+        let filtered = self
+            .filtered_rpms
+            .iter()
+            .map(|nevr| XmdValue::from(nevr.as_str()))
+            .collect();
         map.insert("filtered_rpms".to_owned(), XmdValue::List(filtered));
         XmdValue::Map(map)
     }

@@ -10,8 +10,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// One YAML node with its scalars as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,11 @@ pub(crate) fn parse_documents(text: &str) -> Result<Vec<Node>, String> {
     }
     let mut nodes = Vec::with_capacity(shapes.len());
     for (document, shape) in serde_yaml::Deserializer::from_str(text).zip(&shapes) {
-        nodes.push(Shaped(shape).deserialize(document).map_err(|error| error.to_string())?);
+        nodes.push(
+            Shaped(shape)
+                .deserialize(document)
+                .map_err(|error| error.to_string())?,
+        );
     }
     Ok(nodes)
 }
@@ -151,7 +155,10 @@ impl Visitor<'_> for ScalarText {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Node, E> {
-        Ok(Node::Scalar { text: text.to_owned(), null: self.null })
+        Ok(Node::Scalar {
+            text: text.to_owned(),
+            null: self.null,
+        })
     }
 }
 
@@ -203,7 +210,10 @@ mod tests {
     use super::*;
 
     fn scalar(text: &str) -> Node {
-        Node::Scalar { text: text.to_owned(), null: false }
+        Node::Scalar {
+            text: text.to_owned(),
+            null: false,
+        }
     }
 
     fn check(input: &str, expected: Result<Vec<Node>, &str>) {
@@ -236,8 +246,20 @@ mod tests {
         check(
             "a: ~\nb:\n",
             Ok(vec![Node::Map(vec![
-                (scalar("a"), Node::Scalar { text: "~".into(), null: true }),
-                (scalar("b"), Node::Scalar { text: String::new(), null: true }),
+                (
+                    scalar("a"),
+                    Node::Scalar {
+                        text: "~".into(),
+                        null: true,
+                    },
+                ),
+                (
+                    scalar("b"),
+                    Node::Scalar {
+                        text: String::new(),
+                        null: true,
+                    },
+                ),
             ])]),
         );
     }
@@ -255,30 +277,51 @@ mod tests {
 
     #[test]
     fn tagged_scalars_keep_their_text() {
-        check("a: !!str 2.10\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("2.10"))])]));
+        check(
+            "a: !!str 2.10\n",
+            Ok(vec![Node::Map(vec![(scalar("a"), scalar("2.10"))])]),
+        );
     }
 
     #[test]
     fn every_document_is_read() {
-        check("---\na: 1\n...\n---\nb: 2\n...\n", Ok(vec![
-            Node::Map(vec![(scalar("a"), scalar("1"))]),
-            Node::Map(vec![(scalar("b"), scalar("2"))]),
-        ]));
+        check(
+            "---\na: 1\n...\n---\nb: 2\n...\n",
+            Ok(vec![
+                Node::Map(vec![(scalar("a"), scalar("1"))]),
+                Node::Map(vec![(scalar("b"), scalar("2"))]),
+            ]),
+        );
     }
 
     #[test]
     fn integers_beyond_64_bits_keep_their_text() {
-        check("a: 18446744073709551616\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("18446744073709551616"))])]));
+        check(
+            "a: 18446744073709551616\n",
+            Ok(vec![Node::Map(vec![(
+                scalar("a"),
+                scalar("18446744073709551616"),
+            )])]),
+        );
     }
 
     #[test]
     fn duplicate_keys_are_kept_in_order() {
-        check("a: 1\na: 2\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("1")), (scalar("a"), scalar("2"))])]));
+        check(
+            "a: 1\na: 2\n",
+            Ok(vec![Node::Map(vec![
+                (scalar("a"), scalar("1")),
+                (scalar("a"), scalar("2")),
+            ])]),
+        );
     }
 
     #[test]
     fn custom_tags_are_ignored() {
-        check("a: !foo bar\n", Ok(vec![Node::Map(vec![(scalar("a"), scalar("bar"))])]));
+        check(
+            "a: !foo bar\n",
+            Ok(vec![Node::Map(vec![(scalar("a"), scalar("bar"))])]),
+        );
     }
 
     #[test]

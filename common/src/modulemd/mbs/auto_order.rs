@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::batches::{layers, BatchPlan, PlanError};
+use super::batches::{BatchPlan, PlanError, layers};
 
 /// What the auto mode needs to know about one component (read from its spec or SRPM by the
 /// caller).
@@ -62,7 +62,10 @@ pub fn auto_batches(components: &[AutoComponent]) -> Result<BatchPlan, PlanError
     let mut batches = layers(&graph)?;
     batches.insert(
         0,
-        super::batches::Batch { number: 1, components: vec![super::batches::MODULE_BUILD_MACROS.to_owned()] },
+        super::batches::Batch {
+            number: 1,
+            components: vec![super::batches::MODULE_BUILD_MACROS.to_owned()],
+        },
     );
     Ok(BatchPlan { batches })
 }
@@ -81,7 +84,11 @@ mod tests {
 
     fn check(components: &[AutoComponent], expected: Result<Vec<Vec<&str>>, Vec<&str>>) {
         let actual = auto_batches(components).map(|plan| {
-            plan.batches.into_iter().skip(1).map(|batch| batch.components).collect::<Vec<_>>()
+            plan.batches
+                .into_iter()
+                .skip(1)
+                .map(|batch| batch.components)
+                .collect::<Vec<_>>()
         });
         let expected = expected
             .map(|batches| {
@@ -90,13 +97,18 @@ mod tests {
                     .map(|batch| batch.into_iter().map(str::to_owned).collect::<Vec<_>>())
                     .collect::<Vec<_>>()
             })
-            .map_err(|cycle| PlanError::Cycle { cycle: cycle.into_iter().map(str::to_owned).collect() });
+            .map_err(|cycle| PlanError::Cycle {
+                cycle: cycle.into_iter().map(str::to_owned).collect(),
+            });
         assert_eq!(actual, expected);
     }
 
     #[test]
     fn independent_components_share_one_batch() {
-        check(&[component("a", &["gcc"], &["a"]), component("b", &[], &["b"])], Ok(vec![vec!["a", "b"]]));
+        check(
+            &[component("a", &["gcc"], &["a"]), component("b", &[], &["b"])],
+            Ok(vec![vec!["a", "b"]]),
+        );
     }
 
     #[test]
@@ -126,13 +138,19 @@ mod tests {
 
     #[test]
     fn self_provides_are_ignored() {
-        check(&[component("a", &["a-devel"], &["a", "a-devel"])], Ok(vec![vec!["a"]]));
+        check(
+            &[component("a", &["a-devel"], &["a", "a-devel"])],
+            Ok(vec![vec!["a"]]),
+        );
     }
 
     #[test]
     fn rich_and_rpmlib_dependencies_are_ignored() {
         check(
-            &[component("a", &["(b or c)", "rpmlib(CompressedFileNames) <= 3.0.4-1"], &[]), component("b", &[], &["b"])],
+            &[
+                component("a", &["(b or c)", "rpmlib(CompressedFileNames) <= 3.0.4-1"], &[]),
+                component("b", &[], &["b"]),
+            ],
             Ok(vec![vec!["a", "b"]]),
         );
     }
@@ -140,14 +158,22 @@ mod tests {
     #[test]
     fn cycles_are_named() {
         check(
-            &[component("a", &["b-devel"], &["a-devel"]), component("b", &["a-devel"], &["b-devel"])],
+            &[
+                component("a", &["b-devel"], &["a-devel"]),
+                component("b", &["a-devel"], &["b-devel"]),
+            ],
             Err(vec!["a", "b", "a"]),
         );
     }
 
     #[test]
     fn cycle_error_message() {
-        let error = PlanError::Cycle { cycle: vec!["a".into(), "b".into(), "a".into()] };
-        assert_eq!(error.to_string(), "components depend on each other in a cycle: a -> b -> a");
+        let error = PlanError::Cycle {
+            cycle: vec!["a".into(), "b".into(), "a".into()],
+        };
+        assert_eq!(
+            error.to_string(),
+            "components depend on each other in a cycle: a -> b -> a"
+        );
     }
 }

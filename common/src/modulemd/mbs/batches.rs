@@ -37,11 +37,21 @@ impl BatchPlan {
 
     /// The sizes of batches 2, 3, … (what the fixtures' SOURCES.md lists).
     pub fn component_batch_sizes(&self) -> Vec<usize> {
-        self.batches.iter().skip(1).map(|batch| batch.components.len()).collect()
+        self.batches
+            .iter()
+            .skip(1)
+            .map(|batch| batch.components.len())
+            .collect()
     }
 
     fn with_macros(mut batches: Vec<Batch>) -> BatchPlan {
-        batches.insert(0, Batch { number: 1, components: vec![MODULE_BUILD_MACROS.to_owned()] });
+        batches.insert(
+            0,
+            Batch {
+                number: 1,
+                components: vec![MODULE_BUILD_MACROS.to_owned()],
+            },
+        );
         BatchPlan { batches }
     }
 }
@@ -74,15 +84,22 @@ pub enum PlanError {
 /// their module's place (`included` maps each `components.modules` key to its fetched modulemd).
 ///
 /// Any `buildafter` fails as MBS's init step does; use [`plan_buildafter`] for Kiln's extension.
-pub fn plan_batches(stream: &ModuleStream, included: &BTreeMap<String, ModuleStream>) -> Result<BatchPlan, PlanError> {
+pub fn plan_batches(
+    stream: &ModuleStream,
+    included: &BTreeMap<String, ModuleStream>,
+) -> Result<BatchPlan, PlanError> {
     check_ordering(stream)?;
     if let Some(component) = first_buildafter(stream) {
         return Err(InitError::BuildafterNotSupported { component }.into());
     }
     let main = stream.name.as_deref().unwrap_or("");
     for (key, included_stream) in included {
-        let conflicts: Vec<String> =
-            included_stream.rpm_components.keys().filter(|name| stream.rpm_components.contains_key(*name)).cloned().collect();
+        let conflicts: Vec<String> = included_stream
+            .rpm_components
+            .keys()
+            .filter(|name| stream.rpm_components.contains_key(*name))
+            .cloned()
+            .collect();
         if !conflicts.is_empty() {
             return Err(InitError::IncludedModuleConflicts {
                 included: key.clone(),
@@ -114,7 +131,12 @@ fn record(
         .rpm_components
         .iter()
         .map(|(key, component)| (component.buildorder, Item::Rpm(key)))
-        .chain(stream.module_components.iter().map(|(key, component)| (component.buildorder, Item::Module(key))))
+        .chain(
+            stream
+                .module_components
+                .iter()
+                .map(|(key, component)| (component.buildorder, Item::Module(key))),
+        )
         .collect();
     items.sort_by_key(|(buildorder, _)| *buildorder);
     for (buildorder, item) in items {
@@ -125,11 +147,16 @@ fn record(
         match item {
             Item::Rpm(key) => match batches.last_mut() {
                 Some(last) if last.number == batch => last.components.push(key.to_owned()),
-                _ => batches.push(Batch { number: batch, components: vec![key.to_owned()] }),
+                _ => batches.push(Batch {
+                    number: batch,
+                    components: vec![key.to_owned()],
+                }),
             },
             Item::Module(key) => {
                 let Some(included_stream) = included.get(key) else {
-                    return Err(PlanError::IncludedModuleMissing { module: key.to_owned() });
+                    return Err(PlanError::IncludedModuleMissing {
+                        module: key.to_owned(),
+                    });
                 };
                 batch = record(included_stream, included, batch, previous, batches)?;
             }
@@ -155,7 +182,10 @@ pub fn batches_from_buildorder<'a>(components: impl IntoIterator<Item = (&'a str
         }
         previous = Some(buildorder);
         let number = u32::try_from(batches.len()).unwrap_or(u32::MAX).saturating_add(2);
-        batches.push(Batch { number, components: vec![key.to_owned()] });
+        batches.push(Batch {
+            number,
+            components: vec![key.to_owned()],
+        });
     }
     BatchPlan::with_macros(batches)
 }
@@ -192,7 +222,12 @@ fn first_buildafter(stream: &ModuleStream) -> Option<String> {
         .rpm_components
         .iter()
         .map(|(key, component)| (key, &component.buildafter))
-        .chain(stream.module_components.iter().map(|(key, component)| (key, &component.buildafter)))
+        .chain(
+            stream
+                .module_components
+                .iter()
+                .map(|(key, component)| (key, &component.buildafter)),
+        )
         .find(|(_, buildafter)| !buildafter.is_empty())
         .map(|(key, _)| key.clone())
 }
@@ -215,7 +250,13 @@ pub(crate) fn layers(graph: &BTreeMap<String, BTreeSet<String>>) -> Result<Vec<B
         let dependencies = |node: &str| -> Vec<&str> {
             graph
                 .get(node)
-                .map(|after| after.iter().map(String::as_str).filter(|dep| graph.contains_key(*dep)).collect())
+                .map(|after| {
+                    after
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|dep| graph.contains_key(*dep))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         marks.insert(root, Mark::Visiting);
@@ -227,8 +268,10 @@ pub(crate) fn layers(graph: &BTreeMap<String, BTreeSet<String>>) -> Result<Vec<B
                     Some(Mark::Done(_)) => {}
                     Some(Mark::Visiting) => {
                         let start = stack.iter().position(|(name, _, _)| *name == dep).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            stack[start..].iter().map(|(name, _, _)| (*name).to_owned()).collect();
+                        let mut cycle: Vec<String> = stack[start..]
+                            .iter()
+                            .map(|(name, _, _)| (*name).to_owned())
+                            .collect();
                         cycle.push(dep.to_owned());
                         return Err(PlanError::Cycle { cycle });
                     }
@@ -261,7 +304,10 @@ pub(crate) fn layers(graph: &BTreeMap<String, BTreeSet<String>>) -> Result<Vec<B
     }
     Ok(by_level
         .into_iter()
-        .map(|(level, components)| Batch { number: level + 2, components })
+        .map(|(level, components)| Batch {
+            number: level + 2,
+            components,
+        })
         .collect())
 }
 

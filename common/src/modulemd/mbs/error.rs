@@ -52,7 +52,9 @@ pub enum SubmitError {
         version: u64,
     },
     /// A YAML submission whose module name cannot be found.
-    #[error("The module's name was not present in the modulemd file. Please use the \"module_name\" parameter")]
+    #[error(
+        "The module's name was not present in the modulemd file. Please use the \"module_name\" parameter"
+    )]
     NameMissing,
     /// `xmd.mbs` given by the submitter.
     #[error("The \"mbs\" xmd field is reserved for MBS")]
@@ -108,7 +110,9 @@ pub enum SubmitError {
         key: &'static str,
     },
     /// A static context using stream-expansion syntax.
-    #[error("The module '{module}' in the context '{context}' must name exactly one stream without a '-' prefix")]
+    #[error(
+        "The module '{module}' in the context '{context}' must name exactly one stream without a '-' prefix"
+    )]
     StaticContextStreamSyntax {
         /// The context.
         context: String,
@@ -130,7 +134,9 @@ pub enum SubmitError {
         streams: Vec<String>,
     },
     /// Several `dependencies` entries (alternative configurations), which Kiln does not expand yet.
-    #[error("Stream expansion is not supported yet: the modulemd must have exactly one dependencies entry, not {count}")]
+    #[error(
+        "Stream expansion is not supported yet: the modulemd must have exactly one dependencies entry, not {count}"
+    )]
     UnsupportedDependencyAlternatives {
         /// How many entries there are.
         count: usize,

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::SubmitError;
-use super::names::{base_module_stream, compute_contexts, prefixed_version, Contexts};
-use super::submit::{check_dashes, SubmitConfig};
+use super::names::{Contexts, base_module_stream, compute_contexts, prefixed_version};
+use super::submit::{SubmitConfig, check_dashes};
 use crate::modulemd::{Dependencies, MbsXmd, ModuleStream, XmdBuildrequire, XmdValue};
 
 /// A module build a buildrequire resolved to (a `ready` build found by the caller).
@@ -61,16 +61,32 @@ pub fn apply_overrides(
         let known: BTreeSet<&str> = stream
             .dependencies
             .iter()
-            .flat_map(|entry| if runtime { entry.requires.keys() } else { entry.buildrequires.keys() })
+            .flat_map(|entry| {
+                if runtime {
+                    entry.requires.keys()
+                } else {
+                    entry.buildrequires.keys()
+                }
+            })
             .map(String::as_str)
             .collect();
-        let unknown: Vec<String> =
-            overrides.keys().filter(|name| !known.contains(name.as_str())).cloned().collect();
+        let unknown: Vec<String> = overrides
+            .keys()
+            .filter(|name| !known.contains(name.as_str()))
+            .cloned()
+            .collect();
         if !unknown.is_empty() {
-            return Err(SubmitError::OverridesNotApplicable { runtime, modules: unknown });
+            return Err(SubmitError::OverridesNotApplicable {
+                runtime,
+                modules: unknown,
+            });
         }
         for entry in &mut stream.dependencies {
-            let lists = if runtime { &mut entry.requires } else { &mut entry.buildrequires };
+            let lists = if runtime {
+                &mut entry.requires
+            } else {
+                &mut entry.buildrequires
+            };
             for (name, streams) in overrides {
                 if let Some(list) = lists.get_mut(name) {
                     *list = streams.iter().cloned().collect();
@@ -104,7 +120,10 @@ pub fn static_context_streams(stream: &ModuleStream) -> Result<Option<Vec<Module
         let mut dependencies = Dependencies::default();
         for (key, runtime) in [("buildrequires", false), ("requires", true)] {
             let Some(map) = body.and_then(|body| body.get(key)).and_then(XmdValue::as_map) else {
-                return Err(SubmitError::StaticContextKeyMissing { context: context.clone(), key });
+                return Err(SubmitError::StaticContextKeyMissing {
+                    context: context.clone(),
+                    key,
+                });
             };
             for (module, value) in map {
                 let Some(module_stream) = value.as_str().filter(|text| !text.starts_with('-')) else {
@@ -113,7 +132,11 @@ pub fn static_context_streams(stream: &ModuleStream) -> Result<Option<Vec<Module
                         module: module.clone(),
                     });
                 };
-                let lists = if runtime { &mut dependencies.requires } else { &mut dependencies.buildrequires };
+                let lists = if runtime {
+                    &mut dependencies.requires
+                } else {
+                    &mut dependencies.buildrequires
+                };
                 lists.insert(module.clone(), BTreeSet::from([module_stream.to_owned()]));
             }
         }
@@ -141,7 +164,9 @@ pub fn expand_simple(
     mut resolve: impl FnMut(&str, &str) -> Option<Vec<ResolvedModule>>,
 ) -> Result<ExpandedBuild, SubmitError> {
     let [entry] = stream.dependencies.as_slice() else {
-        return Err(SubmitError::UnsupportedDependencyAlternatives { count: stream.dependencies.len() });
+        return Err(SubmitError::UnsupportedDependencyAlternatives {
+            count: stream.dependencies.len(),
+        });
     };
     let mut chosen = BTreeMap::new();
     for (module, streams) in &entry.buildrequires {
@@ -158,18 +183,23 @@ pub fn expand_simple(
     let mut buildrequires: BTreeMap<String, XmdBuildrequire> = BTreeMap::new();
     for (module, module_stream) in &chosen {
         let Some(resolved) = resolve(module, module_stream) else {
-            return Err(SubmitError::BuildrequireNotFound { module: module.clone(), stream: module_stream.clone() });
+            return Err(SubmitError::BuildrequireNotFound {
+                module: module.clone(),
+                stream: module_stream.clone(),
+            });
         };
         for build in resolved {
-            buildrequires.entry(build.name.clone()).or_insert_with(|| XmdBuildrequire {
-                git_ref: build.git_ref,
-                stream: build.stream,
-                version: build.version.to_string(),
-                context: build.context,
-                koji_tag: build.koji_tag,
-                filtered_rpms: build.filtered_rpms,
-                other: BTreeMap::new(),
-            });
+            buildrequires
+                .entry(build.name.clone())
+                .or_insert_with(|| XmdBuildrequire {
+                    git_ref: build.git_ref,
+                    stream: build.stream,
+                    version: build.version.to_string(),
+                    context: build.context,
+                    koji_tag: build.koji_tag,
+                    filtered_rpms: build.filtered_rpms,
+                    other: BTreeMap::new(),
+                });
         }
     }
 
@@ -194,8 +224,13 @@ pub fn expand_simple(
         expanded.context = Some(contexts.context.clone());
     }
     check_dashes(&expanded, config)?;
-    expanded.validate().map_err(|error| SubmitError::CouldNotValidate { error })?;
-    Ok(ExpandedBuild { stream: expanded, contexts })
+    expanded
+        .validate()
+        .map_err(|error| SubmitError::CouldNotValidate { error })?;
+    Ok(ExpandedBuild {
+        stream: expanded,
+        contexts,
+    })
 }
 
 #[cfg(test)]

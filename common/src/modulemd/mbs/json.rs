@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn objects_use_python_separators() {
         check(
-            PyJson::Object(vec![("a", PyJson::String("x")), ("b", PyJson::List(vec![PyJson::String("y")]))]),
+            PyJson::Object(vec![
+                ("a", PyJson::String("x")),
+                ("b", PyJson::List(vec![PyJson::String("y")])),
+            ]),
             r#"{"a": "x", "b": ["y"]}"#,
         );
     }

@@ -56,7 +56,11 @@ pub fn conflicts_from_xmd(stream: &ModuleStream, reused: &BTreeSet<String>) -> V
         .into_iter()
         .map(|(name, entry)| {
             let filtered = if Some(name.as_str()) == own_name {
-                entry.filtered_rpms.into_iter().filter(|nevr| !reused.contains(&strip_epoch(nevr))).collect()
+                entry
+                    .filtered_rpms
+                    .into_iter()
+                    .filter(|nevr| !reused.contains(&strip_epoch(nevr)))
+                    .collect()
             } else {
                 entry.filtered_rpms
             };
@@ -86,7 +90,9 @@ pub fn conflicts_line(nevr: &str) -> String {
             (name, epoch, version)
         }
         None => {
-            let (name, version) = name_epoch_version.rsplit_once('-').unwrap_or((name_epoch_version, ""));
+            let (name, version) = name_epoch_version
+                .rsplit_once('-')
+                .unwrap_or((name_epoch_version, ""));
             (name, "0", version)
         }
     };
@@ -187,7 +193,11 @@ pub fn module_build_macros(input: &MacrosInput<'_>) -> MacrosPackage {
         install_path = MACROS_INSTALL_PATH,
         date = input.changelog_date,
     );
-    MacrosPackage { spec_file_name: format!("{MODULE_BUILD_MACROS}.spec"), spec, macros: macros_file(input) }
+    MacrosPackage {
+        spec_file_name: format!("{MODULE_BUILD_MACROS}.spec"),
+        spec,
+        macros: macros_file(input),
+    }
 }
 
 /// The package names to allow in the module's Koji tags: `buildopts.rpms.whitelist` when set,

@@ -3,7 +3,12 @@
 use super::*;
 use crate::modulemd::{Buildopts, XmdBuildrequire};
 
-const NSVC: Nsvc<'static> = Nsvc { name: "testmodule", stream: "master", version: 20170109091357, context: "7c29193d" };
+const NSVC: Nsvc<'static> = Nsvc {
+    name: "testmodule",
+    stream: "master",
+    version: 20170109091357,
+    context: "7c29193d",
+};
 
 fn input(rpm_macros: Option<&'static str>, conflicts: Vec<(String, Vec<String>)>) -> MacrosInput<'static> {
     MacrosInput {
@@ -17,7 +22,10 @@ fn input(rpm_macros: Option<&'static str>, conflicts: Vec<(String, Vec<String>)>
 
 fn check_lines(text: &str, expected: &[&str]) {
     for line in expected {
-        assert!(text.lines().any(|actual| actual == *line), "missing line {line:?} in:\n{text}");
+        assert!(
+            text.lines().any(|actual| actual == *line),
+            "missing line {line:?} in:\n{text}"
+        );
     }
 }
 
@@ -40,8 +48,14 @@ fn macros_file_sets_the_module_identity() {
 
 #[test]
 fn macros_file_appends_buildopts_macros_verbatim() {
-    let text = macros_file(&input(Some("%demomacro 1\n%demomacro2 %{demomacro}23\n"), Vec::new()));
-    assert!(text.ends_with("\n%demomacro 1\n%demomacro2 %{demomacro}23\n"), "{text}");
+    let text = macros_file(&input(
+        Some("%demomacro 1\n%demomacro2 %{demomacro}23\n"),
+        Vec::new(),
+    ));
+    assert!(
+        text.ends_with("\n%demomacro 1\n%demomacro2 %{demomacro}23\n"),
+        "{text}"
+    );
     let text = macros_file(&input(Some("%x 1"), Vec::new()));
     assert!(text.ends_with("\n%x 1\n"), "{text}");
 }
@@ -77,7 +91,13 @@ fn spec_has_globals_name_and_install() {
 fn spec_conflicts_with_filtered_rpms() {
     let conflicts = vec![
         ("platform".to_owned(), Vec::new()),
-        ("perl".to_owned(), vec!["perl-Foo-1:2.0-3.module+f28+1+abc".to_owned(), "perl-Bar-0:1-1".to_owned()]),
+        (
+            "perl".to_owned(),
+            vec![
+                "perl-Foo-1:2.0-3.module+f28+1+abc".to_owned(),
+                "perl-Bar-0:1-1".to_owned(),
+            ],
+        ),
     ];
     let package = module_build_macros(&input(None, conflicts));
     check_lines(
@@ -98,7 +118,10 @@ fn conflicts_line_defaults_the_epoch() {
 
 #[test]
 fn conflicts_from_xmd_skip_reused_self_builds() {
-    let mut stream = ModuleStream { name: Some("perl".into()), ..ModuleStream::default() };
+    let mut stream = ModuleStream {
+        name: Some("perl".into()),
+        ..ModuleStream::default()
+    };
     let mut xmd = MbsXmd::default();
     let entry = XmdBuildrequire {
         stream: "5.30".into(),
@@ -112,7 +135,10 @@ fn conflicts_from_xmd_skip_reused_self_builds() {
     assert_eq!(
         conflicts_from_xmd(&stream, &reused),
         vec![
-            ("other".to_owned(), vec!["perl-A-0:1-1".to_owned(), "perl-B-0:2-1".to_owned()]),
+            (
+                "other".to_owned(),
+                vec!["perl-A-0:1-1".to_owned(), "perl-B-0:2-1".to_owned()]
+            ),
             ("perl".to_owned(), vec!["perl-B-0:2-1".to_owned()]),
         ]
     );
@@ -124,8 +150,10 @@ fn package_list_is_the_whitelist_when_set() {
     stream.rpm_components.insert("foo".into(), Default::default());
     let expected: BTreeSet<String> = ["foo", "module-build-macros"].map(str::to_owned).into();
     assert_eq!(koji_package_list(&stream), expected);
-    stream.buildopts =
-        Some(Buildopts { rpm_whitelist: BTreeSet::from(["fooscl-1-bar".to_owned()]), ..Buildopts::default() });
+    stream.buildopts = Some(Buildopts {
+        rpm_whitelist: BTreeSet::from(["fooscl-1-bar".to_owned()]),
+        ..Buildopts::default()
+    });
     let expected: BTreeSet<String> = ["fooscl-1-bar", "module-build-macros"].map(str::to_owned).into();
     assert_eq!(koji_package_list(&stream), expected);
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha1::{Digest, Sha1};
 
-use super::json::{dumps, PyJson};
+use super::json::{PyJson, dumps};
 use crate::modulemd::{MbsXmd, ModuleStream};
 
 /// The longest Koji tag name (Koji's limit); the tag's `-build` companion must fit too.
@@ -53,8 +53,11 @@ fn stream_digits(stream: &str) -> Option<String> {
     if version.is_empty() {
         return None;
     }
-    let sections: Vec<String> =
-        version.trim_end_matches('.').split('.').map(|section| format!("{section:0>2}")).collect();
+    let sections: Vec<String> = version
+        .trim_end_matches('.')
+        .split('.')
+        .map(|section| format!("{section:0>2}"))
+        .collect();
     Some(sections.concat())
 }
 
@@ -103,7 +106,10 @@ pub struct Contexts {
 
 /// `build_context`: SHA-1 of Python's `json.dumps` of `{name: stream}`, keys sorted.
 pub fn build_context(buildrequires: &BTreeMap<String, String>) -> String {
-    let object = buildrequires.iter().map(|(name, stream)| (name.as_str(), PyJson::String(stream))).collect();
+    let object = buildrequires
+        .iter()
+        .map(|(name, stream)| (name.as_str(), PyJson::String(stream)))
+        .collect();
     sha1_hex(&dumps(&PyJson::Object(object)))
 }
 
@@ -112,7 +118,10 @@ pub fn runtime_context(requires: &BTreeMap<String, BTreeSet<String>>) -> String 
     let object = requires
         .iter()
         .map(|(name, streams)| {
-            (name.as_str(), PyJson::List(streams.iter().map(|stream| PyJson::String(stream)).collect()))
+            (
+                name.as_str(),
+                PyJson::List(streams.iter().map(|stream| PyJson::String(stream)).collect()),
+            )
         })
         .collect();
     sha1_hex(&dumps(&PyJson::Object(object)))
@@ -129,8 +138,11 @@ pub fn context_from(build_context: &str, runtime_context: &str) -> String {
 /// run-time streams as the union of every `dependencies` entry's `requires`.
 pub fn compute_contexts(stream: &ModuleStream, base_module_names: &[&str]) -> Contexts {
     let xmd = MbsXmd::from_stream(stream).unwrap_or_default();
-    let buildrequires: BTreeMap<String, String> =
-        xmd.buildrequires.iter().map(|(name, entry)| (name.clone(), entry.stream.clone())).collect();
+    let buildrequires: BTreeMap<String, String> = xmd
+        .buildrequires
+        .iter()
+        .map(|(name, entry)| (name.clone(), entry.stream.clone()))
+        .collect();
     let no_bms: BTreeMap<String, String> = buildrequires
         .iter()
         .filter(|(name, _)| !base_module_names.contains(&name.as_str()))
@@ -139,13 +151,21 @@ pub fn compute_contexts(stream: &ModuleStream, base_module_names: &[&str]) -> Co
     let mut requires: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in &stream.dependencies {
         for (name, streams) in &entry.requires {
-            requires.entry(name.clone()).or_default().extend(streams.iter().cloned());
+            requires
+                .entry(name.clone())
+                .or_default()
+                .extend(streams.iter().cloned());
         }
     }
     let build_context = build_context(&buildrequires);
     let runtime_context = runtime_context(&requires);
     let context = context_from(&build_context, &runtime_context);
-    Contexts { build_context, build_context_no_bms: self::build_context(&no_bms), runtime_context, context }
+    Contexts {
+        build_context,
+        build_context_no_bms: self::build_context(&no_bms),
+        runtime_context,
+        context,
+    }
 }
 
 /// A module build's identity as the name generators need it.
@@ -169,7 +189,10 @@ impl Nsvc<'_> {
 
     /// SHA-1 of `N.S.V.C`, hex.
     fn dotted_hash(&self) -> String {
-        sha1_hex(&format!("{}.{}.{}.{}", self.name, self.stream, self.version, self.context))
+        sha1_hex(&format!(
+            "{}.{}.{}.{}",
+            self.name, self.stream, self.version, self.context
+        ))
     }
 }
 
@@ -179,7 +202,10 @@ fn generate_tag(nsvc: Nsvc<'_>, max_length: usize, scratch_id: Option<u64>) -> S
         Some(id) => ("scrmod-", format!("+{id}")),
         None => ("module-", String::new()),
     };
-    let tag = format!("{prefix}{}-{}-{}-{}{suffix}", nsvc.name, nsvc.stream, nsvc.version, nsvc.context);
+    let tag = format!(
+        "{prefix}{}-{}-{}-{}{suffix}",
+        nsvc.name, nsvc.stream, nsvc.version, nsvc.context
+    );
     if tag.len() + "-build".len() > max_length {
         let mut hash = nsvc.dotted_hash();
         hash.truncate(16);
@@ -218,7 +244,10 @@ pub struct DistTagInput<'a> {
 /// (`module+f28+2+814cfa39`).
 pub fn dist_tag(input: DistTagInput<'_>) -> String {
     let prefix = if input.scratch { "scrmod+" } else { input.prefix };
-    let marking = input.marking.map(|marking| format!("{marking}+")).unwrap_or_default();
+    let marking = input
+        .marking
+        .map(|marking| format!("{marking}+"))
+        .unwrap_or_default();
     let mut hash = input.nsvc.dotted_hash();
     hash.truncate(8);
     format!("{prefix}{marking}{}+{hash}", input.index)

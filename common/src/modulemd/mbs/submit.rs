@@ -2,7 +2,7 @@
 //! component checks and defaults of its init step (§2.1), with MBS's messages and statuses.
 
 use super::error::{InitError, SubmitError};
-use crate::modulemd::{parse_document, Document, ModuleStream, ModulemdError, ParseMode, MBS_XMD_KEY};
+use crate::modulemd::{Document, MBS_XMD_KEY, ModuleStream, ModulemdError, ParseMode, parse_document};
 
 /// The MBS configuration the submit-time checks depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,15 +76,22 @@ pub fn load_modulemd(text: &str, file: Option<&str>) -> Result<LoadedModulemd, S
     if text.is_empty() {
         return Err(SubmitError::EmptyModulemd);
     }
-    let invalid = |error: ModulemdError| SubmitError::InvalidModulemd { file: file.map(str::to_owned), error };
+    let invalid = |error: ModulemdError| SubmitError::InvalidModulemd {
+        file: file.map(str::to_owned),
+        error,
+    };
     match parse_document(text, ParseMode::Lenient).map_err(invalid)? {
-        Document::Stream { stream, .. } => Ok(LoadedModulemd { streams: vec![*stream], from_packager_v3: false }),
-        Document::PackagerV3(packager) => {
-            Ok(LoadedModulemd { streams: packager.to_streams().map_err(invalid)?, from_packager_v3: true })
-        }
-        Document::Defaults(_) => {
-            Err(invalid(ModulemdError::UnknownDocumentType { doctype: "modulemd-defaults".to_owned() }))
-        }
+        Document::Stream { stream, .. } => Ok(LoadedModulemd {
+            streams: vec![*stream],
+            from_packager_v3: false,
+        }),
+        Document::PackagerV3(packager) => Ok(LoadedModulemd {
+            streams: packager.to_streams().map_err(invalid)?,
+            from_packager_v3: true,
+        }),
+        Document::Defaults(_) => Err(invalid(ModulemdError::UnknownDocumentType {
+            doctype: "modulemd-defaults".to_owned(),
+        })),
     }
 }
 
@@ -113,10 +120,15 @@ pub fn apply_scm_identity(
     let branch_stream = stream_from_branch(branch);
     match &stream.stream {
         Some(value) if value.contains('-') && !config.allow_dashes_in_svc => {
-            return Err(SubmitError::DashInStreamValue { stream: value.clone() });
+            return Err(SubmitError::DashInStreamValue {
+                stream: value.clone(),
+            });
         }
         Some(value) if *value != branch_stream && !config.allow_stream_override_from_scm => {
-            return Err(SubmitError::StreamMismatch { stream: value.clone(), branch: branch.to_owned() });
+            return Err(SubmitError::StreamMismatch {
+                stream: value.clone(),
+                branch: branch.to_owned(),
+            });
         }
         Some(_) => {}
         None => stream.stream = Some(branch_stream),
@@ -160,17 +172,25 @@ pub fn apply_yaml_identity(
 pub fn check_document(stream: &ModuleStream, config: &SubmitConfig) -> Result<(), SubmitError> {
     let name = stream.name.as_deref().unwrap_or("");
     if let Some(mbs) = stream.xmd.get(MBS_XMD_KEY) {
-        if !config.privileged_module_names.iter().any(|privileged| privileged == name) {
+        if !config
+            .privileged_module_names
+            .iter()
+            .any(|privileged| privileged == name)
+        {
             return Err(SubmitError::MbsXmdReserved);
         }
         const ALLOWED: [&str; 3] = ["disttag_marking", "koji_tag_arches", "static_context"];
-        let keys_allowed = mbs.as_map().is_some_and(|map| map.keys().all(|key| ALLOWED.contains(&key.as_str())));
+        let keys_allowed = mbs
+            .as_map()
+            .is_some_and(|map| map.keys().all(|key| ALLOWED.contains(&key.as_str())));
         if !keys_allowed {
             return Err(SubmitError::MbsXmdReserved);
         }
     }
     if config.base_module_names.iter().any(|base| base == name) {
-        return Err(SubmitError::BaseModuleName { name: name.to_owned() });
+        return Err(SubmitError::BaseModuleName {
+            name: name.to_owned(),
+        });
     }
     if !config.modules_allow_repository {
         for (module, component) in &stream.module_components {
@@ -197,7 +217,10 @@ pub fn check_dashes(stream: &ModuleStream, config: &SubmitConfig) -> Result<(), 
         ("context", stream.context.as_deref().unwrap_or("")),
     ] {
         if value.contains('-') {
-            return Err(SubmitError::DashesNotAllowed { field, value: value.to_owned() });
+            return Err(SubmitError::DashesNotAllowed {
+                field,
+                value: value.to_owned(),
+            });
         }
     }
     Ok(())
@@ -216,28 +239,42 @@ pub fn fill_component_defaults(
         if let Some(repository) = &component.repository
             && !config.rpms_allow_repository
         {
-            return Err(InitError::CustomComponentRepository { component: key.clone(), repository: repository.clone() });
+            return Err(InitError::CustomComponentRepository {
+                component: key.clone(),
+                repository: repository.clone(),
+            });
         }
         if let Some(cache) = &component.cache
             && !config.rpms_allow_cache
         {
-            return Err(InitError::CustomComponentCache { component: key.clone(), cache: cache.clone() });
+            return Err(InitError::CustomComponentCache {
+                component: key.clone(),
+                cache: cache.clone(),
+            });
         }
         if !component.buildafter.is_empty() {
-            return Err(InitError::BuildafterNotSupported { component: key.clone() });
+            return Err(InitError::BuildafterNotSupported {
+                component: key.clone(),
+            });
         }
     }
     let default_ref = branch.unwrap_or(&config.default_branch);
     for (key, component) in &mut stream.rpm_components {
-        component.repository.get_or_insert_with(|| format!("{}{key}", config.rpms_default_repository));
-        component.cache.get_or_insert_with(|| format!("{}{key}", config.rpms_default_cache));
+        component
+            .repository
+            .get_or_insert_with(|| format!("{}{key}", config.rpms_default_repository));
+        component
+            .cache
+            .get_or_insert_with(|| format!("{}{key}", config.rpms_default_cache));
         component.git_ref.get_or_insert_with(|| default_ref.to_owned());
         if component.arches.is_empty() {
             component.arches = config.arches.iter().cloned().collect();
         }
     }
     for (key, component) in &mut stream.module_components {
-        component.repository.get_or_insert_with(|| format!("{}{key}", config.modules_default_repository));
+        component
+            .repository
+            .get_or_insert_with(|| format!("{}{key}", config.modules_default_repository));
         component.git_ref.get_or_insert_with(|| default_ref.to_owned());
     }
     Ok(())

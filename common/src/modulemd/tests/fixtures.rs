@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::modulemd::mbs::{load_modulemd, plan_batches, SubmitError};
-use crate::modulemd::{parse_stream, ModuleStream, ModulemdError, ParseMode, RpmComponent};
+use crate::modulemd::mbs::{SubmitError, load_modulemd, plan_batches};
+use crate::modulemd::{ModuleStream, ModulemdError, ParseMode, RpmComponent, parse_stream};
 
 const SPEC: &str = include_str!("../fixtures/spec-modulemd_stream_v2.yaml");
 const SCALA: &str = include_str!("../fixtures/scala-2.10.yaml");
@@ -23,7 +23,9 @@ enum Expected<'a> {
 /// The included module of the spec fixture, as if fetched: one component.
 fn included_modules() -> BTreeMap<String, ModuleStream> {
     let mut included = ModuleStream::default();
-    included.rpm_components.insert("included-pkg".to_owned(), RpmComponent::default());
+    included
+        .rpm_components
+        .insert("included-pkg".to_owned(), RpmComponent::default());
     BTreeMap::from([("includedmodule".to_owned(), included)])
 }
 
@@ -33,7 +35,12 @@ fn check(text: &str, expected: Expected<'_>) {
         Expected::Valid(batches) => {
             let stream = parsed.expect("fixture parses and validates");
             let plan = plan_batches(&stream, &included_modules()).expect("fixture has a plan");
-            let actual: Vec<Vec<String>> = plan.batches.iter().skip(1).map(|batch| batch.components.clone()).collect();
+            let actual: Vec<Vec<String>> = plan
+                .batches
+                .iter()
+                .skip(1)
+                .map(|batch| batch.components.clone())
+                .collect();
             assert_eq!(actual, batches);
             assert_eq!(plan.batches[0].components, ["module-build-macros"]);
             check_round_trip(&stream);
@@ -46,7 +53,10 @@ fn check(text: &str, expected: Expected<'_>) {
 
 fn check_round_trip(stream: &ModuleStream) {
     let emitted = stream.emit().expect("a valid stream emits");
-    assert!(emitted.starts_with("---\ndocument: modulemd\nversion: 2\ndata:\n"), "{emitted}");
+    assert!(
+        emitted.starts_with("---\ndocument: modulemd\nversion: 2\ndata:\n"),
+        "{emitted}"
+    );
     assert!(emitted.ends_with("\n...\n"), "{emitted}");
     let reparsed = parse_stream(&emitted, ParseMode::Strict).expect("emitted YAML parses strictly");
     assert_eq!(&reparsed, stream, "round trip changed the stream:\n{emitted}");
@@ -57,28 +67,54 @@ fn check_round_trip(stream: &ModuleStream) {
 fn spec_stream_v2() {
     check(
         SPEC,
-        Expected::Valid(vec![vec!["baz"], vec!["bar", "xxx"], vec!["xyz"], vec!["included-pkg"]]),
+        Expected::Valid(vec![
+            vec!["baz"],
+            vec!["bar", "xxx"],
+            vec!["xyz"],
+            vec!["included-pkg"],
+        ]),
     );
 }
 
 #[test]
 fn scala_2_10() {
-    check(SCALA, Expected::Valid(vec![vec!["hawtjni"], vec!["jansi-native"], vec!["jansi"], vec!["jline"], vec!["scala"]]));
+    check(
+        SCALA,
+        Expected::Valid(vec![
+            vec!["hawtjni"],
+            vec!["jansi-native"],
+            vec!["jansi"],
+            vec!["jline"],
+            vec!["scala"],
+        ]),
+    );
 }
 
 #[test]
 fn mbs_testmodule_v2() {
-    check(TESTMODULE, Expected::Valid(vec![vec!["perl-List-Compare", "perl-Tangerine"], vec!["tangerine"]]));
+    check(
+        TESTMODULE,
+        Expected::Valid(vec![
+            vec!["perl-List-Compare", "perl-Tangerine"],
+            vec!["tangerine"],
+        ]),
+    );
 }
 
 #[test]
 fn good_combo_arches_v2() {
-    check(GOOD_COMBO, Expected::Valid(vec![vec!["http-parser", "libuv", "nghttp2", "nodejs"]]));
+    check(
+        GOOD_COMBO,
+        Expected::Valid(vec![vec!["http-parser", "libuv", "nghttp2", "nodejs"]]),
+    );
 }
 
 #[test]
 fn broken_stream() {
-    check(BROKEN_STREAM, Expected::Invalid("Data section did not begin with a map."));
+    check(
+        BROKEN_STREAM,
+        Expected::Invalid("Data section did not begin with a map."),
+    );
 }
 
 #[test]
@@ -115,8 +151,14 @@ fn scala_keeps_its_scalars_as_written() {
     assert_eq!(xmd.buildrequires["platform"].context, "00000000");
     assert_eq!(xmd.buildrequires["javapackages-tools"].stream, "201801");
     assert_eq!(xmd.buildrequires["javapackages-tools"].version, "20180629150827");
-    assert_eq!(xmd.rpms["scala"].git_ref.as_deref(), Some("da70d06a833057731e73c845aa338b1bd6d04ded"));
-    assert_eq!(stream.rpm_components["hawtjni"].rationale.as_deref(), Some("Runtime dependency of jansi, jansi-native.\n"));
+    assert_eq!(
+        xmd.rpms["scala"].git_ref.as_deref(),
+        Some("da70d06a833057731e73c845aa338b1bd6d04ded")
+    );
+    assert_eq!(
+        stream.rpm_components["hawtjni"].rationale.as_deref(),
+        Some("Runtime dependency of jansi, jansi-native.\n")
+    );
 }
 
 #[test]
@@ -136,8 +178,14 @@ fn spec_fixture_reads_every_field() {
     assert_eq!(stream.servicelevels["rawhide"].eol.as_deref(), Some("2077-10-23"));
     assert_eq!(stream.dependencies.len(), 4);
     assert_eq!(stream.dependencies[0].buildrequires["platform"].len(), 3);
-    assert_eq!(stream.profiles["minimal"].description.as_deref(), Some("Minimal profile installing only the bar package."));
-    assert_eq!(stream.rpm_macros(), Some("%demomacro 1\n%demomacro2 %{demomacro}23\n"));
+    assert_eq!(
+        stream.profiles["minimal"].description.as_deref(),
+        Some("Minimal profile installing only the bar package.")
+    );
+    assert_eq!(
+        stream.rpm_macros(),
+        Some("%demomacro 1\n%demomacro2 %{demomacro}23\n")
+    );
     assert_eq!(stream.rpm_components["bar"].name.as_deref(), Some("bar-real"));
     assert_eq!(stream.rpm_components["baz"].buildorder, -1);
     assert!(stream.rpm_components["baz"].srpm_buildroot);

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::modulemd::mbs::{load_modulemd, SubmitError};
-use crate::modulemd::{parse_document, Defaults, Document, ModulemdError, ParseMode, SourceFormat};
+use crate::modulemd::mbs::{SubmitError, load_modulemd};
+use crate::modulemd::{Defaults, Document, ModulemdError, ParseMode, SourceFormat, parse_document};
 
 const V1: &str = "document: modulemd\nversion: 1\ndata:\n  name: foo\n  stream: bar\n  summary: S\n  description: D\n  eol: 2077-10-23\n  license:\n    module: [MIT]\n  dependencies:\n    buildrequires:\n      platform: f28\n    requires:\n      platform: f28\n";
 
@@ -14,7 +14,10 @@ fn stream_v1_is_upgraded() {
     };
     assert_eq!(source, SourceFormat::StreamV1);
     assert_eq!(stream.dependencies.len(), 1);
-    assert_eq!(stream.dependencies[0].buildrequires["platform"], BTreeSet::from(["f28".to_owned()]));
+    assert_eq!(
+        stream.dependencies[0].buildrequires["platform"],
+        BTreeSet::from(["f28".to_owned()])
+    );
     assert_eq!(stream.servicelevels["rawhide"].eol.as_deref(), Some("2077-10-23"));
     stream.validate().expect("valid");
 }
@@ -26,7 +29,10 @@ fn packager_v2_reads_only_author_keys() {
         panic!("not a stream");
     };
     assert_eq!(source, SourceFormat::PackagerV2);
-    assert_eq!((stream.name, stream.version, stream.buildopts), (None, None, None));
+    assert_eq!(
+        (stream.name, stream.version, stream.buildopts),
+        (None, None, None)
+    );
     assert!(stream.license.content.is_empty() && stream.xmd.is_empty());
 }
 
@@ -36,7 +42,11 @@ const V3: &str = "document: modulemd-packager\nversion: 3\ndata:\n  name: foo\n 
 fn packager_v3_becomes_one_stream_per_configuration() {
     let loaded = load_modulemd(V3, Some("foo.yaml")).expect("loads");
     assert!(loaded.from_packager_v3);
-    let contexts: Vec<_> = loaded.streams.iter().map(|stream| stream.context.clone().unwrap_or_default()).collect();
+    let contexts: Vec<_> = loaded
+        .streams
+        .iter()
+        .map(|stream| stream.context.clone().unwrap_or_default())
+        .collect();
     assert_eq!(contexts, ["CTX1", "CTX2"]);
     for stream in &loaded.streams {
         assert!(stream.static_context);
@@ -45,9 +55,15 @@ fn packager_v3_becomes_one_stream_per_configuration() {
         stream.validate().expect("valid");
     }
     let second = &loaded.streams[1].dependencies[0];
-    assert_eq!(second.buildrequires["platform"], BTreeSet::from(["f40".to_owned()]));
+    assert_eq!(
+        second.buildrequires["platform"],
+        BTreeSet::from(["f40".to_owned()])
+    );
     assert_eq!(second.requires["platform"], BTreeSet::from(["f40".to_owned()]));
-    assert_eq!(loaded.streams[0].dependencies[0].buildrequires["perl"], BTreeSet::from(["5.30".to_owned()]));
+    assert_eq!(
+        loaded.streams[0].dependencies[0].buildrequires["perl"],
+        BTreeSet::from(["5.30".to_owned()])
+    );
 }
 
 /// Loads a packager v3 document with these configuration lines and checks the error message.
@@ -63,11 +79,26 @@ fn check_v3(configurations: &str, expected: &str) {
 
 #[test]
 fn packager_v3_configuration_errors() {
-    check_v3("", "Packager document with no build configurations cannot be converted to stream");
-    check_v3("  configurations:\n  - platform: f39\n", "Empty context in BuildConfig");
-    check_v3("  configurations:\n  - context: a-b\n    platform: f39\n", "Non-alphanumeric character in BuildConfig context");
-    check_v3("  configurations:\n  - context: abcdefghijk\n    platform: f39\n", "BuildConfig context exceeds maximum characters");
-    check_v3("  configurations:\n  - context: abc\n", "Unset platform in BuildConfig");
+    check_v3(
+        "",
+        "Packager document with no build configurations cannot be converted to stream",
+    );
+    check_v3(
+        "  configurations:\n  - platform: f39\n",
+        "Empty context in BuildConfig",
+    );
+    check_v3(
+        "  configurations:\n  - context: a-b\n    platform: f39\n",
+        "Non-alphanumeric character in BuildConfig context",
+    );
+    check_v3(
+        "  configurations:\n  - context: abcdefghijk\n    platform: f39\n",
+        "BuildConfig context exceeds maximum characters",
+    );
+    check_v3(
+        "  configurations:\n  - context: abc\n",
+        "Unset platform in BuildConfig",
+    );
     check_v3(
         "  configurations:\n  - context: abc\n    platform: f39\n  - context: abc\n    platform: f40\n",
         "Duplicate context: abc",
@@ -94,12 +125,18 @@ fn defaults_round_trip() {
 #[test]
 fn defaults_need_a_module() {
     let text = "document: modulemd-defaults\nversion: 1\ndata:\n  stream: x\n";
-    assert_eq!(parse_document(text, ParseMode::Lenient), Err(ModulemdError::parse("Module name is missing")));
+    assert_eq!(
+        parse_document(text, ParseMode::Lenient),
+        Err(ModulemdError::parse("Module name is missing"))
+    );
 }
 
 #[test]
 fn defaults_are_not_build_input() {
-    let defaults = Defaults { module: "foo".into(), ..Defaults::default() };
+    let defaults = Defaults {
+        module: "foo".into(),
+        ..Defaults::default()
+    };
     let error = load_modulemd(&defaults.to_yaml(), None).expect_err("refused");
     assert_eq!(error.status(), 422);
 }

@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::modulemd::{parse_stream, MbsXmd, ModuleStream, ParseMode, XmdValue};
+use crate::modulemd::{MbsXmd, ModuleStream, ParseMode, XmdValue, parse_stream};
 
 fn doc(data: &str) -> String {
     let body: String = data.lines().map(|line| format!("  {line}\n")).collect();
-    format!("document: modulemd\nversion: 2\ndata:\n  summary: S\n  description: D\n  license:\n    module: [MIT]\n{body}")
+    format!(
+        "document: modulemd\nversion: 2\ndata:\n  summary: S\n  description: D\n  license:\n    module: [MIT]\n{body}"
+    )
 }
 
 fn parse(data: &str) -> ModuleStream {
@@ -15,7 +17,11 @@ fn parse(data: &str) -> ModuleStream {
 
 /// Reads `stream: <text>` and checks the stream name.
 fn check_stream(text: &str, expected: &str) {
-    assert_eq!(parse(&format!("stream: {text}\n")).stream.as_deref(), Some(expected), "{text}");
+    assert_eq!(
+        parse(&format!("stream: {text}\n")).stream.as_deref(),
+        Some(expected),
+        "{text}"
+    );
 }
 
 #[test]
@@ -44,10 +50,15 @@ fn scalar_where_a_list_is_expected_is_a_one_entry_list() {
 
 #[test]
 fn dependency_stream_lists() {
-    let stream = parse("dependencies:\n- buildrequires:\n    platform: []\n    perl: [5.30, '5.32']\n  requires:\n    platform: [-f27]\n");
+    let stream = parse(
+        "dependencies:\n- buildrequires:\n    platform: []\n    perl: [5.30, '5.32']\n  requires:\n    platform: [-f27]\n",
+    );
     let entry = &stream.dependencies[0];
     assert!(entry.buildrequires["platform"].is_empty());
-    assert_eq!(entry.buildrequires["perl"], BTreeSet::from(["5.30".to_owned(), "5.32".to_owned()]));
+    assert_eq!(
+        entry.buildrequires["perl"],
+        BTreeSet::from(["5.30".to_owned(), "5.32".to_owned()])
+    );
     assert_eq!(entry.requires["platform"], BTreeSet::from(["-f27".to_owned()]));
 }
 
@@ -88,10 +99,14 @@ fn mbs_xmd_written_as_mbs_does() {
         branch: Some("f39".to_owned()),
         ..MbsXmd::default()
     };
-    xmd.other.insert("koji_tag".to_owned(), XmdValue::from("module-foo"));
+    xmd.other
+        .insert("koji_tag".to_owned(), XmdValue::from("module-foo"));
     xmd.rpms.insert(
         "pkg".to_owned(),
-        crate::modulemd::XmdRpm { git_ref: Some("0123".to_owned()), ..Default::default() },
+        crate::modulemd::XmdRpm {
+            git_ref: Some("0123".to_owned()),
+            ..Default::default()
+        },
     );
     xmd.store(&mut stream);
     let yaml = stream.emit().expect("valid");
@@ -102,20 +117,40 @@ fn mbs_xmd_written_as_mbs_does() {
 
 #[test]
 fn multiline_text_round_trips() {
-    let stream = parse("components:\n  rpms:\n    a:\n      rationale: |\n        line one\n        line two\nbuildopts:\n  rpms:\n    macros: |\n      %a 1\n      %b %{a}\n");
+    let stream = parse(
+        "components:\n  rpms:\n    a:\n      rationale: |\n        line one\n        line two\nbuildopts:\n  rpms:\n    macros: |\n      %a 1\n      %b %{a}\n",
+    );
     let again = parse_stream(&stream.to_yaml(), ParseMode::Strict).expect("parses");
     assert_eq!(again, stream);
     assert_eq!(again.rpm_macros(), Some("%a 1\n%b %{a}\n"));
-    assert_eq!(again.rpm_components["a"].rationale.as_deref(), Some("line one\nline two\n"));
+    assert_eq!(
+        again.rpm_components["a"].rationale.as_deref(),
+        Some("line one\nline two\n")
+    );
 }
 
 #[test]
 fn emission_order_follows_libmodulemd() {
     let stream = parse("name: foo\nstream: '1.0'\nversion: 5\ncontext: c1\narch: x86_64\n");
     let yaml = stream.to_yaml();
-    let position = |key: &str| yaml.find(&format!("\n  {key}:")).unwrap_or_else(|| panic!("{key} in {yaml}"));
-    let keys = ["name", "stream", "version", "context", "arch", "summary", "description", "license"];
-    assert!(keys.windows(2).all(|pair| position(pair[0]) < position(pair[1])), "{yaml}");
+    let position = |key: &str| {
+        yaml.find(&format!("\n  {key}:"))
+            .unwrap_or_else(|| panic!("{key} in {yaml}"))
+    };
+    let keys = [
+        "name",
+        "stream",
+        "version",
+        "context",
+        "arch",
+        "summary",
+        "description",
+        "license",
+    ];
+    assert!(
+        keys.windows(2).all(|pair| position(pair[0]) < position(pair[1])),
+        "{yaml}"
+    );
     assert!(yaml.contains("  stream: '1.0'\n"), "{yaml}");
 }
 
