@@ -11,6 +11,7 @@ pub mod checksum;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod fault;
+pub mod modulemd;
 pub mod states;
 pub mod time;
 pub mod wire;

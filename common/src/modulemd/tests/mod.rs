@@ -1,0 +1,6 @@
+//! Tests of modulemd reading, validation and emission, written as data.
+
+mod fixtures;
+mod formats;
+mod messages;
+mod parsing;
