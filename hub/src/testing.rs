@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::states::{UserStatus, UserType};
 use tokio::sync::oneshot;
 
-use crate::config::{AuthConfig, Config, Limits, TlsConfig};
+use crate::config::{AuthConfig, Config, Limits, SchedulerConfig, TlsConfig};
 use crate::db::{self, Pool, Tx};
 use crate::pg::managed;
 use crate::{Ctx, Hub};
@@ -319,6 +319,8 @@ pub struct TestHubOptions {
     pub auth: Option<AuthConfig>,
     /// Request limits.
     pub limits: Option<Limits>,
+    /// Scheduling and host liveness.
+    pub scheduler: Option<SchedulerConfig>,
 }
 
 impl TestHub {
@@ -345,6 +347,7 @@ impl TestHub {
             limits: options.limits.unwrap_or_default(),
             auth: options.auth.unwrap_or_default(),
             db_pool_size: 8,
+            scheduler: options.scheduler.unwrap_or_default(),
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();
