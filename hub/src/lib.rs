@@ -23,6 +23,8 @@ pub mod rpc;
 pub mod scheduler;
 pub mod tasks;
 #[cfg(feature = "testing")]
+pub mod test_clients;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::future::Future;
