@@ -12,6 +12,7 @@ pub mod config;
 pub mod ctx;
 pub mod db;
 pub mod dev;
+pub mod dev_builders;
 pub mod error;
 pub mod files;
 pub mod host;

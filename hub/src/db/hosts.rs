@@ -243,7 +243,7 @@ pub async fn set_config(
 pub async fn check_in(tx: &Tx<'_>, host_id: i64, task_load: f64, ready: bool) -> Result<()> {
     tx.execute(
         "UPDATE host SET task_load = $2, ready = $3, update_time = now() WHERE id = $1",
-        &[&host_id, &task_load.max(0.0), &ready],
+        &[&host_id, &(if task_load > 0.0 { task_load } else { 0.0 }), &ready],
     )
     .await?;
     Ok(())

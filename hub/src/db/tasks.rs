@@ -517,12 +517,13 @@ pub async fn of_host(client: &Client, host_id: i64, state: TaskState) -> Result<
 }
 
 /// A host's load as the scheduler sees it: the weights of its ASSIGNED and OPEN tasks that do
-/// not wait, and how many ASSIGNED or OPEN tasks it has.
+/// not wait, and how many of those it has. Waiting parents count for neither, so parents
+/// waiting on children can never fill a host and starve their own children.
 pub async fn host_load(client: &Client, host_id: i64) -> Result<(f64, i64)> {
     let row = client
         .query_one(
             "SELECT coalesce(sum(weight) FILTER (WHERE waiting IS NOT TRUE), 0.0)::float8 AS load, \
-                    count(*) AS ntasks \
+                    count(*) FILTER (WHERE waiting IS NOT TRUE) AS ntasks \
              FROM task WHERE host_id = $1 AND state IN (1, 4)",
             &[&host_id],
         )

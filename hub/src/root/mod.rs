@@ -1,6 +1,7 @@
 //! RootExports: the methods any client may call, one module per area.
 
 pub mod buildroots;
+pub mod builds_placeholder;
 pub mod channels;
 pub mod events;
 pub mod hosts;

@@ -160,6 +160,8 @@ static METHODS: &[Method] = methods! {
     "disableChannel" => Write root::channels::disable_channel,
     "listBuildroots" => Read root::buildroots::list_buildroots,
     "getBuildroot" => Read root::buildroots::get_buildroot,
+    // FIXME: replaced by the real listBuilds when builds land.
+    "listBuilds" => Read root::builds_placeholder::list_builds,
     // Tasks.
     "makeTask" => Write root::task_control::make_task,
     "getTaskInfo" => Read root::tasks::get_task_info,
