@@ -16,7 +16,7 @@ use common::FaultCode;
 use common::client::{ClientConfig, ClientSession};
 use common::states::TaskState;
 use common::wire::{AssignedTask, HostTask, TaskInfo};
-use common::xmlrpc::{Value, encode_fault, from_value};
+use common::xmlrpc::{Value, encode_call, encode_fault, from_value};
 use nix::sys::signal::Signal;
 use tracing::{debug, error, info, info_span, warn};
 
@@ -50,6 +50,10 @@ pub struct Daemon<'a> {
     session: ClientSession,
     host_id: i64,
     running: BTreeMap<i64, Running>,
+    /// Tasks this daemon opened, or tried to open, without starting their process (the hub
+    /// went away in between): found OPEN on the hub, they are started rather than given back.
+    /// The count is how often starting them failed.
+    unstarted: BTreeMap<i64, u32>,
     stop: Arc<StopFlag>,
     /// The hub has Kiln's `host.waitTasks`.
     long_poll: bool,
@@ -145,6 +149,7 @@ pub fn run(config: &Config, exe: &Path, registry: &[HandlerEntry], stop: Arc<Sto
         session,
         host_id,
         running: BTreeMap::new(),
+        unstarted: BTreeMap::new(),
         stop,
         long_poll: true,
     };
@@ -333,8 +338,10 @@ impl Daemon<'_> {
             )?;
             return Ok(());
         };
+        self.unstarted.entry(task.id).or_insert(0);
         let opened = call(&self.session, "host.openTask", vec![Value::Int(task.id)])?;
         if opened.is_nil() {
+            self.unstarted.remove(&task.id);
             debug!(task.id = task.id, "task {} went elsewhere", task.id);
             return Ok(());
         }
@@ -342,10 +349,18 @@ impl Daemon<'_> {
             method: "host.openTask".into(),
             detail: e.to_string(),
         })?;
+        self.start(info, entry)
+    }
+
+    /// Starts an opened task's process: reports its weight, gives it a subsession, spawns it.
+    /// `info.request` is the raw request text.
+    fn start(&mut self, info: TaskInfo, entry: HandlerEntry) -> Result<()> {
+        let task_id = info.id;
+        let method = info.method.clone();
         call(
             &self.session,
             "host.setTaskWeight",
-            vec![Value::Int(task.id), Value::Double(entry.weight)],
+            vec![Value::Int(task_id), Value::Double(entry.weight)],
         )?;
         let sub = self
             .session
@@ -366,14 +381,15 @@ impl Daemon<'_> {
             wait_seconds: self.config.poll_seconds.max(1.0),
             retry_seconds: self.config.retry_seconds,
         };
+        self.unstarted.remove(&task_id);
         match spawn_task(&self.exe, &launch) {
             Ok(child) => {
-                info!(task.id = task.id, task.method = %task.method, pid = child.id(), "started task {} ({}) as process {}", task.id, task.method, child.id());
+                info!(task.id = task_id, task.method = %method, pid = child.id(), "started task {task_id} ({method}) as process {}", child.id());
                 self.running.insert(
-                    task.id,
+                    task_id,
                     Running {
                         child,
-                        method: task.method.clone(),
+                        method,
                         session_id,
                         kill: None,
                     },
@@ -381,13 +397,13 @@ impl Daemon<'_> {
                 Ok(())
             }
             Err(e) => {
-                let message = format!("cannot start a process for task {}: {e}", task.id);
-                error!(task.id = task.id, "{message}");
+                let message = format!("cannot start a process for task {task_id}: {e}");
+                error!(task.id = task_id, "{message}");
                 let _ = call(
                     &self.session,
                     "host.failTask",
                     vec![
-                        Value::Int(task.id),
+                        Value::Int(task_id),
                         Value::from(encode_fault(FaultCode::Generic.code(), &message)),
                     ],
                 );
@@ -395,6 +411,34 @@ impl Daemon<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Starts a task this daemon opened but could not start (the hub went away meanwhile).
+    fn adopt(&mut self, task_id: i64) -> Result<()> {
+        let info = call_kw(
+            &self.session,
+            "getTaskInfo",
+            vec![Value::Int(task_id)],
+            vec![("request", Value::Bool(true))],
+        )?;
+        let mut info: TaskInfo = from_value(info).map_err(|e| Error::Protocol {
+            method: "getTaskInfo".into(),
+            detail: e.to_string(),
+        })?;
+        let entry = handler::find(self.registry, &info.method).ok_or_else(|| Error::Protocol {
+            method: "getTaskInfo".into(),
+            detail: format!("no handler for method {}", info.method),
+        })?;
+        let params = match info.request.take() {
+            Some(Value::Array(params)) => params,
+            _ => Vec::new(),
+        };
+        info.request = Some(Value::String(encode_call(&info.method, &params)));
+        info!(
+            task.id = task_id,
+            "starting task {task_id}, opened before the hub went away"
+        );
+        self.start(info, entry)
     }
 
     /// Collects task processes that ended: kills what is left of their group, fails the task
@@ -456,9 +500,25 @@ impl Daemon<'_> {
     /// Compares the hub's view with ours: tasks the hub thinks we run but we do not are given
     /// back; tasks we run that the hub canceled or gave to another host are killed.
     fn reconcile(&mut self, hub_open: &[HostTask]) -> Result<()> {
+        self.unstarted
+            .retain(|id, _| hub_open.iter().any(|t| t.id == *id));
+        let unstarted: Vec<i64> = self.unstarted.keys().copied().collect();
+        for task_id in unstarted {
+            if let Err(e) = self.adopt(task_id) {
+                let attempts = self.unstarted.entry(task_id).or_insert(0);
+                *attempts += 1;
+                warn!(
+                    task.id = task_id,
+                    "cannot start task {task_id} (attempt {attempts}): {e}"
+                );
+                if *attempts >= 3 {
+                    self.unstarted.remove(&task_id);
+                }
+            }
+        }
         let unknown: Vec<Value> = hub_open
             .iter()
-            .filter(|t| !self.running.contains_key(&t.id))
+            .filter(|t| !self.running.contains_key(&t.id) && !self.unstarted.contains_key(&t.id))
             .map(|t| Value::Int(t.id))
             .collect();
         if !unknown.is_empty() {

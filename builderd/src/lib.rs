@@ -1,12 +1,13 @@
 //! The builder daemon: logs in as a build host, takes tasks from the hub and runs each in a
 //! process of its own (`kiln-builderd run-task`), with the handlers in `handlers`.
 //!
-//! `main` parses flags, loads the configuration, sets up logging and calls [`daemon::run`] or
-//! [`runner::run_task`].
+//! `cli::main` parses flags, loads the configuration, sets up logging and calls [`daemon::run`]
+//! or [`runner::run_task`].
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod error;

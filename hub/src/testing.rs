@@ -376,27 +376,7 @@ impl TestHub {
 
     /// Creates a user with a password and, optionally, permissions. Returns its id.
     pub async fn add_user(&self, name: &str, password: &str, perms: &[&str]) -> i64 {
-        let client = self.ctx.pool.get().await.expect("pool");
-        let hash = crate::auth::password::hash(password).expect("hash");
-        client.batch_execute("BEGIN").await.expect("begin");
-        let tx = Tx::assume_begun(&client);
-        let user_id = db::users::create(&tx, name, UserType::Normal, UserStatus::Normal, Some(&hash))
-            .await
-            .expect("create user");
-        for perm in perms {
-            let perm_id = match db::users::permission_by_name(&tx, perm).await.expect("perm") {
-                Some(p) => p.id,
-                None => db::users::create_permission(&tx, perm, None)
-                    .await
-                    .expect("create perm"),
-            };
-            let event = db::events::create(&tx).await.expect("event");
-            db::users::grant_permission(&tx, user_id, perm_id, user_id, event)
-                .await
-                .expect("grant");
-        }
-        client.batch_execute("COMMIT").await.expect("commit");
-        user_id
+        add_user(&self.ctx.pool, name, password, perms).await
     }
 
     /// Stops the hub and waits for it.
@@ -426,6 +406,32 @@ impl Drop for TestHub {
             let _ = stop.send(());
         }
     }
+}
+
+/// Creates a user with a password and, optionally, permissions, in the database behind
+/// `pool`. Returns its id.
+pub async fn add_user(pool: &Pool, name: &str, password: &str, perms: &[&str]) -> i64 {
+    let client = pool.get().await.expect("pool");
+    let hash = crate::auth::password::hash(password).expect("hash");
+    client.batch_execute("BEGIN").await.expect("begin");
+    let tx = Tx::assume_begun(&client);
+    let user_id = db::users::create(&tx, name, UserType::Normal, UserStatus::Normal, Some(&hash))
+        .await
+        .expect("create user");
+    for perm in perms {
+        let perm_id = match db::users::permission_by_name(&tx, perm).await.expect("perm") {
+            Some(p) => p.id,
+            None => db::users::create_permission(&tx, perm, None)
+                .await
+                .expect("create perm"),
+        };
+        let event = db::events::create(&tx).await.expect("event");
+        db::users::grant_permission(&tx, user_id, perm_id, user_id, event)
+            .await
+            .expect("grant");
+    }
+    client.batch_execute("COMMIT").await.expect("commit");
+    user_id
 }
 
 /// Posts a raw body to `url` with extra headers; returns the status and the body text.
