@@ -105,11 +105,26 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Starts a builder for host `name` (password login) against `server`, with files in `dir`.
+    /// Starts a builder for host `name` logging in with `password` against `server`, with
+    /// files in `dir`.
     pub fn start(
         server: &str,
         name: &str,
         password: &str,
+        dir: &Path,
+        marker: &str,
+        options: &BuilderOptions,
+    ) -> Builder {
+        let auth = format!("password = {password:?}\n");
+        Builder::start_with_auth(server, name, &auth, dir, marker, options)
+    }
+
+    /// Starts a builder whose login settings are the TOML lines `auth` (`password = …`, or
+    /// `cert = …` and `serverca = …`).
+    pub fn start_with_auth(
+        server: &str,
+        name: &str,
+        auth: &str,
         dir: &Path,
         marker: &str,
         options: &BuilderOptions,
@@ -120,7 +135,7 @@ impl Builder {
         std::fs::write(
             &config,
             format!(
-                "server = {server:?}\nhost = {name:?}\npassword = {password:?}\nworkdir = {:?}\n\
+                "server = {server:?}\nhost = {name:?}\n{auth}workdir = {:?}\n\
                  poll_seconds = {}\nmaxjobs = {}\nlog_upload_seconds = 0.5\nkill_grace_seconds = 2\n\
                  shutdown_grace_seconds = 5\nretry_seconds = 0.3\n",
                 workdir.display().to_string(),

@@ -1,6 +1,7 @@
 //! Real builders against a hub: many small tasks across two builders, each run exactly once;
 //! a builder killed mid-task (the task runs again elsewhere, or on the restarted builder); the
-//! hub killed mid-run (builders and tasks carry on where the database says).
+//! hub killed mid-run (builders and tasks carry on where the database says); a task process
+//! that dies; a builder that logs in with a certificate.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -308,6 +309,110 @@ async fn a_task_whose_process_dies_fails_and_forked_processes_are_cleaned_up() {
         eventually(Duration::from_secs(10), "the forked processes to go", || {
             (marked_processes(&marker) == vec![builder_pid]).then_some(())
         });
+        assert_clean(&admin, &mut [builder], &marker);
+    })
+    .await;
+}
+
+/// A private CA with a server certificate for 127.0.0.1 and a client certificate for `host`:
+/// `(ca.crt, server.crt, server.key, host.pem)`.
+fn pki(
+    dir: &std::path::Path,
+    host: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let mut server_params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    server_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = server_params.signed_by(&server_key, &ca).unwrap();
+    let host_key = KeyPair::generate().unwrap();
+    let mut host_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    host_params.distinguished_name.push(DnType::CommonName, host);
+    host_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let host_cert = host_params.signed_by(&host_key, &ca).unwrap();
+    let files = (
+        dir.join("ca.crt"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+        dir.join("host.pem"),
+    );
+    std::fs::write(&files.0, ca.pem()).unwrap();
+    std::fs::write(&files.1, server.pem()).unwrap();
+    std::fs::write(&files.2, server_key.serialize_pem()).unwrap();
+    std::fs::write(
+        &files.3,
+        format!("{}{}", host_cert.pem(), host_key.serialize_pem()),
+    )
+    .unwrap();
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_builder_logs_in_with_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key, host_pem) = pki(dir.path(), "certbuilder");
+    let hub = TestHub::start_with(TestHubOptions {
+        tls: Some(hub::config::TlsConfig {
+            cert,
+            key,
+            client_ca: Some(ca.clone()),
+        }),
+        ..TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let url = hub.url();
+    let https = format!("https://{}/kojihub", hub.addr);
+    let files = dir.path().to_path_buf();
+    blocking(move || {
+        let marker = new_marker();
+        let admin = login(&url, "admin", "pw");
+        admin
+            .call(
+                "addHost",
+                vec![
+                    Value::from("certbuilder"),
+                    Value::Array(vec![Value::from("x86_64")]),
+                ],
+            )
+            .unwrap();
+        let auth = format!(
+            "cert = {:?}\nserverca = {:?}\n",
+            host_pem.display().to_string(),
+            ca.display().to_string()
+        );
+        let builder = Builder::start_with_auth(
+            &https,
+            "certbuilder",
+            &auth,
+            &files,
+            &marker,
+            &BuilderOptions::default(),
+        );
+        let task = make_task(&admin, "sleep", vec![Value::Int(0)], vec![]);
+        eventually(Duration::from_secs(60), "the task to close", || {
+            (state(&admin, task) == 2).then_some(())
+        });
+        let host = admin.call("getHost", vec![Value::from("certbuilder")]).unwrap();
+        assert_eq!(info(&admin, task).get("host_id"), host.get("id"));
+        let output = admin.call("listTaskOutput", vec![Value::Int(task)]).unwrap();
+        assert_eq!(output, Value::Array(vec![Value::from("task.log")]));
         assert_clean(&admin, &mut [builder], &marker);
     })
     .await;
