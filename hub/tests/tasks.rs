@@ -704,3 +704,83 @@ async fn tasks_of_silent_hosts_are_freed_then_failed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn admins_steer_tasks() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    hub.add_user("bob", "pw", &[]).await;
+    let url = hub.url();
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let bob = login(&url, "bob", "pw");
+        let (host_id, host) = add_host(&url, &admin, "b1", &["x86_64"]);
+        check_in(&host, &["waittest", "sleep"], 10);
+        let parent = make_task(&admin, "waittest", vec![Value::Int(1)], vec![]);
+        assert_eq!(take(&host), vec![parent]);
+        open(&host, parent);
+        let child = host
+            .call(
+                "host.subtask",
+                vec![
+                    Value::from("sleep"),
+                    Value::Array(vec![Value::Int(1)]),
+                    Value::Int(parent),
+                ],
+            )
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        admin
+            .call("setTaskPriority", vec![Value::Int(parent), Value::Int(3)])
+            .unwrap();
+        for task in [parent, child] {
+            assert_eq!(
+                admin
+                    .call("getTaskInfo", vec![Value::Int(task)])
+                    .unwrap()
+                    .get("priority"),
+                Some(&Value::Int(3))
+            );
+        }
+        assert_eq!(
+            fault(bob.call("setTaskPriority", vec![Value::Int(child), Value::Int(1)])).0,
+            FaultCode::ActionNotAllowed.code()
+        );
+        assert_eq!(
+            fault(bob.call("freeTask", vec![Value::Int(parent)])).0,
+            FaultCode::ActionNotAllowed.code()
+        );
+        assert_eq!(task_state(&admin, parent), OPEN);
+        admin.call("freeTask", vec![Value::Int(parent)]).unwrap();
+        assert_eq!(task_state(&admin, parent), FREE);
+        assert_eq!(
+            admin
+                .call("assignTask", vec![Value::Int(parent), Value::from("b1")])
+                .unwrap(),
+            Value::Bool(true)
+        );
+        let info = admin.call("getTaskInfo", vec![Value::Int(parent)]).unwrap();
+        assert_eq!(info.get("state"), Some(&Value::Int(ASSIGNED)));
+        assert_eq!(info.get("host_id"), Some(&Value::Int(host_id)));
+        open(&host, parent);
+        assert_eq!(
+            admin
+                .call("assignTask", vec![Value::Int(parent), Value::from("b1")])
+                .unwrap(),
+            Value::Bool(false),
+            "an open task is not reassigned without force"
+        );
+        let load = host.call("host.getLoadData", vec![]).unwrap();
+        let [hosts, tasks] = load.as_array().unwrap() else {
+            panic!("getLoadData returned {load}");
+        };
+        assert_eq!(
+            hosts.as_array().unwrap()[0].get("channels"),
+            Some(&Value::Array(vec![Value::Int(1)]))
+        );
+        assert_eq!(ids(tasks), vec![child]);
+        assert_eq!(host.call("host.isEnabled", vec![]).unwrap(), Value::Bool(true));
+    })
+    .await;
+}

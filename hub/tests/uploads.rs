@@ -216,6 +216,34 @@ async fn users_upload_into_directories_they_started() {
         assert_eq!(code, FaultCode::ActionNotAllowed.code(), "{message}");
         assert!(!topdir.join("work/cli-build/1.abc/other.rpm").exists());
         assert_eq!(check_upload(&bob, "cli-build/1.abc", "missing.rpm"), Value::Nil);
+        let verify = |kind: &str, tail: Option<i64>| {
+            let mut kwargs = vec![("verify", Value::from(kind))];
+            if let Some(tail) = tail {
+                kwargs.push(("tail", Value::Int(tail)));
+            }
+            bob.call_kw(
+                "checkUpload",
+                vec![Value::from("cli-build/1.abc"), Value::from("big.src.rpm")],
+                kwargs,
+            )
+            .unwrap()
+        };
+        let md5 = verify("md5", None);
+        assert_eq!(
+            md5.get("hexdigest").and_then(Value::as_str).map(str::len),
+            Some(32)
+        );
+        assert_eq!(md5.get("sumlength"), Some(&Value::Int(3_000_000)));
+        let tail = verify("sha256", Some(10));
+        assert_eq!(tail.get("sumlength"), Some(&Value::Int(10)));
+        let expected: String = {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(&content[content.len() - 10..])
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(tail.get("hexdigest"), Some(&Value::from(expected)));
 
         // The legacy base64 upload checks each chunk before writing it.
         let data = base64::engine::general_purpose::STANDARD.encode(b"legacy");

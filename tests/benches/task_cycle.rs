@@ -38,7 +38,10 @@ fn info(admin: &ClientSession, task_id: i64) -> Value {
 /// The time the handler started: the timestamp of the log line that says so.
 fn handler_start(admin: &ClientSession, task_id: i64) -> f64 {
     let text = admin
-        .call("downloadTaskOutput", vec![Value::Int(task_id), Value::from("task.log")])
+        .call(
+            "downloadTaskOutput",
+            vec![Value::Int(task_id), Value::from("task.log")],
+        )
         .unwrap();
     let log = base64::engine::general_purpose::STANDARD
         .decode(text.as_str().unwrap())
