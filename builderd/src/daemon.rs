@@ -34,7 +34,15 @@ struct Running {
     session_id: i64,
     /// When a kill was asked for: SIGTERM went out, SIGKILL follows at the deadline.
     kill: Option<Kill>,
+    /// Since when the hub no longer lists the task as OPEN here: usually the process closed it
+    /// and is about to exit, so the hub is asked why only if it is still running a moment
+    /// later.
+    vanished: Option<Instant>,
 }
+
+/// How long a process may run on after its task left the hub's OPEN list before the daemon
+/// asks why (a canceled task is killed then).
+const VANISH_GRACE: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Clone, Copy)]
 struct Kill {
@@ -57,6 +65,8 @@ pub struct Daemon<'a> {
     stop: Arc<StopFlag>,
     /// The hub has Kiln's `host.waitTasks`.
     long_poll: bool,
+    /// The last check-in: what was reported, and when.
+    checked_in: Option<(f64, bool, Instant)>,
 }
 
 fn call(session: &ClientSession, method: &str, args: Vec<Value>) -> Result<Value> {
@@ -152,6 +162,7 @@ pub fn run(config: &Config, exe: &Path, registry: &[HandlerEntry], stop: Arc<Sto
         unstarted: BTreeMap::new(),
         stop,
         long_poll: true,
+        checked_in: None,
     };
     daemon.free_held()?;
     let outcome = daemon.main_loop();
@@ -228,6 +239,27 @@ impl Daemon<'_> {
         let active: Vec<&&HostTask> = mine.iter().filter(|t| t.waiting != Some(true)).collect();
         let load = active.iter().fold(0.0_f64, |sum, t| sum + t.weight);
         let ready = !self.stop.graceful() && active.len() < self.config.maxjobs;
+        self.check_in(load, ready)?;
+        let tasks = self.wait_for_work()?;
+        if ready {
+            for task in tasks {
+                self.take(&task);
+            }
+        }
+        Ok(())
+    }
+
+    /// `host.updateHost`, when the load or readiness changed or the last check-in is getting
+    /// old (the hub counts a host that stops checking in as gone).
+    fn check_in(&mut self, load: f64, ready: bool) -> Result<()> {
+        let heartbeat = Duration::from_secs_f64(self.config.poll_seconds);
+        if let Some((last_load, last_ready, at)) = self.checked_in
+            && (last_load - load).abs() < 1e-9
+            && last_ready == ready
+            && at.elapsed() < heartbeat
+        {
+            return Ok(());
+        }
         let data = Value::structure([
             (
                 "methods",
@@ -244,12 +276,7 @@ impl Daemon<'_> {
             vec![Value::Double(load), Value::Bool(ready)],
             vec![("data", data)],
         )?;
-        let tasks = self.wait_for_work()?;
-        if ready {
-            for task in tasks {
-                self.take(&task);
-            }
-        }
+        self.checked_in = Some((load, ready, Instant::now()));
         Ok(())
     }
 
@@ -268,6 +295,19 @@ impl Daemon<'_> {
                     .as_secs_f64();
                 seconds = seconds.min(left.max(0.05));
             }
+            if let Some(since) = running.vanished {
+                let left = (since + VANISH_GRACE)
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f64();
+                seconds = seconds.min(left.max(0.05));
+            }
+        }
+        if let Some((_, _, at)) = self.checked_in {
+            let heartbeat = Duration::from_secs_f64(self.config.poll_seconds);
+            let left = (at + heartbeat)
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
+            seconds = seconds.min(left.max(0.05));
         }
         seconds
     }
@@ -392,6 +432,7 @@ impl Daemon<'_> {
                         method,
                         session_id,
                         kill: None,
+                        vanished: None,
                     },
                 );
                 Ok(())
@@ -473,6 +514,10 @@ impl Daemon<'_> {
             "process of task {task_id} {}",
             describe_exit(status)
         );
+        if status.success() {
+            // It reported its result (or learned the task is no longer ours) and logged out.
+            return Ok(());
+        }
         let info = call(&self.session, "getTaskInfo", vec![Value::Int(task_id)])?;
         let state = info.get("state").and_then(Value::as_i64);
         let host = info.get("host_id").and_then(Value::as_i64);
@@ -525,10 +570,18 @@ impl Daemon<'_> {
             warn!("the hub says this host runs tasks it does not know: {unknown:?}; freeing them");
             call(&self.session, "host.freeTasks", vec![Value::Array(unknown)])?;
         }
+        let now = Instant::now();
+        for (id, running) in &mut self.running {
+            if hub_open.iter().any(|t| t.id == *id) {
+                running.vanished = None;
+            } else if running.vanished.is_none() {
+                running.vanished = Some(now);
+            }
+        }
         let vanished: Vec<i64> = self
             .running
             .iter()
-            .filter(|(id, r)| r.kill.is_none() && !hub_open.iter().any(|t| t.id == **id))
+            .filter(|(_, r)| r.kill.is_none() && r.vanished.is_some_and(|since| since + VANISH_GRACE <= now))
             .map(|(id, _)| *id)
             .collect();
         for task_id in vanished {

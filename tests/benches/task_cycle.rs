@@ -82,6 +82,17 @@ fn xact_commits(runtime: &tokio::runtime::Handle, database_url: &str) -> i64 {
     .unwrap()
 }
 
+/// The next transaction id PostgreSQL will hand out: only writing transactions take one, so
+/// its growth counts write commits (reads excluded).
+fn next_xid(runtime: &tokio::runtime::Handle, database_url: &str) -> i64 {
+    sql(
+        runtime,
+        database_url,
+        "SELECT txid_snapshot_xmax(txid_current_snapshot())",
+    )
+    .unwrap()
+}
+
 fn conn_args(database_url: &str) -> Vec<String> {
     let mut args = Vec::new();
     for kv in database_url.split_whitespace() {
@@ -188,6 +199,7 @@ fn main() {
             // Cycle throughput with four builders.
             let n = 800;
             let commits_before = xact_commits(&handle, &database_url);
+            let xid_before = next_xid(&handle, &database_url);
             let start = Instant::now();
             let calls: Vec<(String, Params)> = (0..n)
                 .map(|_| {
@@ -219,14 +231,36 @@ fn main() {
             // PostgreSQL publishes a backend's counters within a second or so.
             std::thread::sleep(Duration::from_millis(1500));
             let commits = xact_commits(&handle, &database_url) - commits_before;
-            let per_cycle = commits as f64 / created.len() as f64;
+            let writes = next_xid(&handle, &database_url) - xid_before;
+            let all_per_cycle = commits as f64 / created.len() as f64;
+            let per_cycle = writes as f64 / created.len() as f64;
             let throughput = created.len() as f64 / elapsed;
             println!(
-                "cycle throughput (4 builders, {n} sleep-0 tasks): {throughput:.1} tasks/s ({elapsed:.1} s); {per_cycle:.1} commits per cycle"
+                "cycle throughput (4 builders, {n} sleep-0 tasks): {throughput:.1} tasks/s ({elapsed:.1} s); \
+                 {per_cycle:.1} write commits per cycle ({all_per_cycle:.1} transactions with reads)"
+            );
+            let daemon_calls = sql(
+                &handle,
+                &database_url,
+                "SELECT coalesce(sum(callnum + 1), 0)::bigint FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE u.usertype = 1 AND s.master IS NULL",
+            )
+            .unwrap_or(0);
+            let task_calls = sql(
+                &handle,
+                &database_url,
+                "SELECT coalesce(sum(callnum + 1), 0)::bigint FROM sessions WHERE master IS NOT NULL",
+            )
+            .unwrap_or(0);
+            let total_tasks = 200.0 + created.len() as f64;
+            println!(
+                "calls per task: {:.1} by the daemons, {:.1} by the task processes (both runs, {total_tasks} tasks)",
+                daemon_calls as f64 / total_tasks,
+                task_calls as f64 / total_tasks
             );
             let tps = pgbench_tps(&handle, &database_url);
             println!(
-                "pgbench (TPC-B-like, 8 clients) on the same server: {tps:.0} tps; / {per_cycle:.1} commits per cycle = {:.0} cycles/s ceiling",
+                "pgbench (TPC-B-like, 8 clients) on the same server: {tps:.0} tps; / {per_cycle:.1} write commits per cycle = {:.0} cycles/s ceiling",
                 tps / per_cycle
             );
             assert_clean(&admin, &mut builders, &marker);
