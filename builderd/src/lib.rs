@@ -1,4 +1,24 @@
-//! The builder daemon: logs in as a host, takes tasks from the hub and runs each in its own
-//! process.
+//! The builder daemon: logs in as a build host, takes tasks from the hub and runs each in a
+//! process of its own (`kiln-builderd run-task`), with the handlers in `handlers`.
 //!
-//! Not built yet: the tasks/builderd issue adds it on top of `common::client`.
+//! `cli::main` parses flags, loads the configuration, sets up logging and calls [`daemon::run`]
+//! or [`runner::run_task`].
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod error;
+pub mod handler;
+pub mod handlers;
+pub mod launch;
+pub mod logging;
+pub mod process;
+pub mod runner;
+pub mod signals;
+
+pub use config::Config;
+pub use error::{Error, Result, TaskError};
+pub use handler::{HandlerEntry, SubtaskOptions, TaskContext, TaskHandler};

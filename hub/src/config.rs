@@ -38,6 +38,89 @@ pub struct Config {
     /// Connection pool size.
     #[serde(default = "default_pool_size")]
     pub db_pool_size: usize,
+    /// Task scheduling and host liveness.
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+}
+
+/// Task scheduling and host liveness.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Seconds without a check-in after which a host counts as gone: it is marked not ready and
+    /// its ASSIGNED and OPEN tasks are freed for other hosts (Koji's `HostTimeout`).
+    #[serde(default = "default_host_timeout")]
+    pub host_timeout_seconds: f64,
+    /// Seconds an ASSIGNED task may wait for its host to open it before it is freed
+    /// (Koji's `AssignTimeout`).
+    #[serde(default = "default_assign_timeout")]
+    pub assign_timeout_seconds: f64,
+    /// Seconds between the hub's checks for silent hosts and stale assignments.
+    #[serde(default = "default_check_interval")]
+    pub check_interval_seconds: f64,
+    /// How many times a task may be handed out before losing its host fails it instead of
+    /// freeing it again.
+    #[serde(default = "default_max_task_runs")]
+    pub max_task_runs: i64,
+    /// Tasks a host may hold when it does not report `maxjobs` (Koji's `MaxJobs`).
+    #[serde(default = "default_maxjobs")]
+    pub default_maxjobs: i64,
+    /// How far a heavy task may push a host past its capacity (Koji's `CapacityOvercommit`).
+    #[serde(default = "default_capacity_overcommit")]
+    pub capacity_overcommit: f64,
+    /// Seconds a host's soft refusal of a task keeps it away from that host.
+    #[serde(default = "default_soft_refusal")]
+    pub soft_refusal_seconds: f64,
+    /// The longest a long-polling call (`host.waitTasks`, `host.waitSubtasks`) waits.
+    #[serde(default = "default_max_wait")]
+    pub max_wait_seconds: f64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            host_timeout_seconds: default_host_timeout(),
+            assign_timeout_seconds: default_assign_timeout(),
+            check_interval_seconds: default_check_interval(),
+            max_task_runs: default_max_task_runs(),
+            default_maxjobs: default_maxjobs(),
+            capacity_overcommit: default_capacity_overcommit(),
+            soft_refusal_seconds: default_soft_refusal(),
+            max_wait_seconds: default_max_wait(),
+        }
+    }
+}
+
+fn default_host_timeout() -> f64 {
+    900.0
+}
+
+fn default_assign_timeout() -> f64 {
+    300.0
+}
+
+fn default_check_interval() -> f64 {
+    10.0
+}
+
+fn default_max_task_runs() -> i64 {
+    3
+}
+
+fn default_maxjobs() -> i64 {
+    15
+}
+
+fn default_capacity_overcommit() -> f64 {
+    5.0
+}
+
+fn default_soft_refusal() -> f64 {
+    900.0
+}
+
+fn default_max_wait() -> f64 {
+    60.0
 }
 
 /// TLS settings.
@@ -178,6 +261,25 @@ impl Config {
         if self.auth.dn_username_component.is_empty() {
             return Err(ConfigError::Invalid(
                 "auth.dn_username_component must not be empty".into(),
+            ));
+        }
+        let scheduler = &self.scheduler;
+        let positive = [
+            ("host_timeout_seconds", scheduler.host_timeout_seconds),
+            ("assign_timeout_seconds", scheduler.assign_timeout_seconds),
+            ("check_interval_seconds", scheduler.check_interval_seconds),
+            ("max_wait_seconds", scheduler.max_wait_seconds),
+        ];
+        for (name, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "scheduler.{name} must be a positive number of seconds"
+                )));
+            }
+        }
+        if scheduler.max_task_runs < 1 || scheduler.default_maxjobs < 1 {
+            return Err(ConfigError::Invalid(
+                "scheduler.max_task_runs and scheduler.default_maxjobs must be at least 1".into(),
             ));
         }
         Ok(())

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::Pool;
+use crate::scheduler::Wakeups;
 
 /// Everything a call may need from the hub.
 pub struct Ctx {
@@ -13,11 +14,18 @@ pub struct Ctx {
     pub pool: Pool,
     /// The TLS acceptor, when `[tls]` is configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Task notifications for long-polling calls.
+    pub wakeups: Arc<Wakeups>,
 }
 
 impl Ctx {
     /// Builds the context.
     pub fn new(config: Config, pool: Pool, tls: Option<tokio_rustls::TlsAcceptor>) -> Arc<Ctx> {
-        Arc::new(Ctx { config, pool, tls })
+        Arc::new(Ctx {
+            config,
+            pool,
+            tls,
+            wakeups: Arc::new(Wakeups::new()),
+        })
     }
 }

@@ -47,7 +47,8 @@ pub struct DevPki {
     pub admin_cert: PathBuf,
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<()> {
+/// Writes a file only its owner may read.
+pub fn write_private(path: &Path, contents: &str) -> Result<()> {
     std::fs::write(path, contents).map_err(|e| Error::io("write", path, e))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io("chmod", path, e))
@@ -245,6 +246,7 @@ pub async fn start(options: DevOptions) -> Result<DevHub> {
         limits: Default::default(),
         auth: Default::default(),
         db_pool_size: 16,
+        scheduler: Default::default(),
     };
     let hub = Hub::start(config).await?;
     let (admin_password, changed) = admin_password(&dir, options.admin_password)?;

@@ -168,6 +168,130 @@ pub enum Error {
     /// A bug: an invariant did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+
+    // Hosts, channels, tasks and uploads.
+    /// A `host.*` method from a caller that is not logged in.
+    #[error("{method} requires a host login")]
+    HostLoginRequired {
+        /// The method.
+        method: String,
+    },
+    /// No task with that id.
+    #[error("No such task: {task_id}")]
+    TaskNotFound {
+        /// The task.
+        task_id: i64,
+    },
+    /// The calling host does not hold the task open.
+    #[error("host {host_id} does not own task {task_id}")]
+    NotTaskHost {
+        /// The task.
+        task_id: i64,
+        /// The caller.
+        host_id: i64,
+    },
+    /// A result was asked for before the task finished.
+    #[error("Task {task_id} is not finished")]
+    TaskNotFinished {
+        /// The task.
+        task_id: i64,
+    },
+    /// A result was asked for of a canceled task.
+    #[error("Task {task_id} is canceled")]
+    TaskCanceled {
+        /// The task.
+        task_id: i64,
+    },
+    /// The fault a failed task stored, raised again with its own code.
+    #[error("{message}")]
+    StoredFault {
+        /// The stored fault code.
+        code: i32,
+        /// The stored fault string.
+        message: String,
+    },
+    /// A finished task cannot be freed, assigned or reopened.
+    #[error("Cannot change task {task_id}, state is {state}")]
+    TaskFinished {
+        /// The task.
+        task_id: i64,
+        /// Its state.
+        state: common::states::TaskState,
+    },
+    /// A subtask of a parent that is not OPEN.
+    #[error("Parent task (id {parent}) is not open")]
+    ParentNotOpen {
+        /// The parent task.
+        parent: i64,
+    },
+    /// An upload file name that is not a plain name.
+    #[error("Invalid upload filename: {name}")]
+    InvalidUploadName {
+        /// The name as sent.
+        name: String,
+    },
+    /// An upload directory outside the work area, or a task directory that does not parse.
+    #[error("Invalid upload directory: {dir} ({reason})")]
+    InvalidUploadDir {
+        /// The directory as sent.
+        dir: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An upload into a directory another user started.
+    #[error("Invalid upload directory, not owner: {dir}")]
+    UploadNotOwner {
+        /// The directory as sent.
+        dir: String,
+    },
+    /// Another upload holds the file.
+    #[error("upload file is locked: {path}")]
+    UploadLocked {
+        /// The file.
+        path: String,
+    },
+    /// A first chunk for a file that exists, without overwrite.
+    #[error("upload path exists: {path}")]
+    UploadExists {
+        /// The file.
+        path: String,
+    },
+    /// A chunk offset beyond the end of the file.
+    #[error("upload offset {offset} is past the end of {path} ({size} bytes)")]
+    UploadOffset {
+        /// The file.
+        path: String,
+        /// The offset sent.
+        offset: i64,
+        /// The file's size.
+        size: u64,
+    },
+    /// A chunk or file whose checksum does not match the one sent.
+    #[error("{verify} checksum mismatch for {name}: expected {expected}, got {actual}")]
+    UploadChecksum {
+        /// The file name.
+        name: String,
+        /// The checksum type.
+        verify: String,
+        /// The checksum sent.
+        expected: String,
+        /// The checksum of the data received.
+        actual: String,
+    },
+    /// `downloadTaskOutput` for a file the task did not write.
+    #[error("no file \"{file}\" output by task {task_id}")]
+    NoTaskOutput {
+        /// The task.
+        task_id: i64,
+        /// The file name.
+        file: String,
+    },
+    /// A file name with `..` or other path tricks.
+    #[error("Invalid file name: {name}")]
+    InvalidFileName {
+        /// The name as sent.
+        name: String,
+    },
 }
 
 impl From<ArgError> for Error {

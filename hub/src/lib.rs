@@ -12,12 +12,19 @@ pub mod config;
 pub mod ctx;
 pub mod db;
 pub mod dev;
+pub mod dev_builders;
 pub mod error;
+pub mod files;
+pub mod host;
 pub mod http;
 pub mod logging;
 pub mod pg;
 pub mod root;
 pub mod rpc;
+pub mod scheduler;
+pub mod tasks;
+#[cfg(feature = "testing")]
+pub mod test_clients;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -41,6 +48,8 @@ pub struct Hub {
     /// The shared context.
     pub ctx: Arc<Ctx>,
     managed: Option<ManagedPostgres>,
+    /// The notification listener and the scheduler's periodic check, stopped with the hub.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Hub {
@@ -62,9 +71,15 @@ impl Hub {
         }
         std::fs::create_dir_all(&config.topdir).map_err(|e| Error::io("create", &config.topdir, e))?;
         let tls = config.tls.as_ref().map(http::tls::acceptor).transpose()?;
+        let ctx = Ctx::new(config, pool, tls);
+        let background = vec![
+            tokio::spawn(scheduler::wakeups::listen(ctx.wakeups.clone(), database_url)),
+            tokio::spawn(scheduler::monitor::run(ctx.clone())),
+        ];
         Ok(Hub {
-            ctx: Ctx::new(config, pool, tls),
+            ctx,
             managed,
+            background,
         })
     }
 
@@ -83,6 +98,9 @@ impl Hub {
 
     /// Closes the pool and stops the managed cluster, if any.
     pub async fn stop(self) -> Result<()> {
+        for task in &self.background {
+            task.abort();
+        }
         self.ctx.pool.close();
         if let Some(cluster) = self.managed {
             cluster.stop().await?;

@@ -78,11 +78,8 @@ async fn dev(
     admin_password: Option<String>,
     builders: usize,
 ) -> anyhow::Result<()> {
-    if builders > 0 {
-        anyhow::bail!("--builders is not available yet: the builder daemon has not landed");
-    }
     let dev = hub::dev::start(hub::dev::DevOptions {
-        dir,
+        dir: dir.clone(),
         listen,
         admin_password,
     })
@@ -91,8 +88,30 @@ async fn dev(
     {
         println!("{}", dev.banner());
     }
-    let hub::dev::DevHub { hub, listener, .. } = dev;
-    hub.serve(listener, hub::shutdown_signal()).await;
+    let hub::dev::DevHub {
+        hub, listener, addr, ..
+    } = dev;
+    let state_dir = hub.ctx.config.state_dir.clone();
+    let server = format!("http://{addr}/kojihub");
+    let started = hub::dev_builders::DevBuilders::start(&hub, &state_dir, &server, builders).await?;
+    if builders > 0 {
+        #[expect(clippy::print_stdout, reason = "dev mode talks to the person who started it")]
+        {
+            println!("Builders: {}\n", started.names().join(", "));
+        }
+    }
+    // Builders stop first (giving back their tasks) while the hub still answers them.
+    let (stop_hub, hub_stopped) = tokio::sync::oneshot::channel::<()>();
+    let stopper = tokio::spawn(async move {
+        hub::shutdown_signal().await;
+        let _ = tokio::task::spawn_blocking(move || started.stop(std::time::Duration::from_secs(15))).await;
+        let _ = stop_hub.send(());
+    });
+    hub.serve(listener, async {
+        let _ = hub_stopped.await;
+    })
+    .await;
+    stopper.abort();
     hub.stop().await?;
     Ok(())
 }

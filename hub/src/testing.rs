@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::states::{UserStatus, UserType};
 use tokio::sync::oneshot;
 
-use crate::config::{AuthConfig, Config, Limits, TlsConfig};
+use crate::config::{AuthConfig, Config, Limits, SchedulerConfig, TlsConfig};
 use crate::db::{self, Pool, Tx};
 use crate::pg::managed;
 use crate::{Ctx, Hub};
@@ -319,6 +319,8 @@ pub struct TestHubOptions {
     pub auth: Option<AuthConfig>,
     /// Request limits.
     pub limits: Option<Limits>,
+    /// Scheduling and host liveness.
+    pub scheduler: Option<SchedulerConfig>,
 }
 
 impl TestHub {
@@ -345,6 +347,7 @@ impl TestHub {
             limits: options.limits.unwrap_or_default(),
             auth: options.auth.unwrap_or_default(),
             db_pool_size: 8,
+            scheduler: options.scheduler.unwrap_or_default(),
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();
@@ -373,27 +376,7 @@ impl TestHub {
 
     /// Creates a user with a password and, optionally, permissions. Returns its id.
     pub async fn add_user(&self, name: &str, password: &str, perms: &[&str]) -> i64 {
-        let client = self.ctx.pool.get().await.expect("pool");
-        let hash = crate::auth::password::hash(password).expect("hash");
-        client.batch_execute("BEGIN").await.expect("begin");
-        let tx = Tx::assume_begun(db::Client::of(&client));
-        let user_id = db::users::create(&tx, name, UserType::Normal, UserStatus::Normal, Some(&hash))
-            .await
-            .expect("create user");
-        for perm in perms {
-            let perm_id = match db::users::permission_by_name(&tx, perm).await.expect("perm") {
-                Some(p) => p.id,
-                None => db::users::create_permission(&tx, perm, None)
-                    .await
-                    .expect("create perm"),
-            };
-            let event = db::events::create(&tx).await.expect("event");
-            db::users::grant_permission(&tx, user_id, perm_id, user_id, event)
-                .await
-                .expect("grant");
-        }
-        client.batch_execute("COMMIT").await.expect("commit");
-        user_id
+        add_user(&self.ctx.pool, name, password, perms).await
     }
 
     /// Stops the hub and waits for it.
@@ -423,6 +406,32 @@ impl Drop for TestHub {
             let _ = stop.send(());
         }
     }
+}
+
+/// Creates a user with a password and, optionally, permissions, in the database behind
+/// `pool`. Returns its id.
+pub async fn add_user(pool: &Pool, name: &str, password: &str, perms: &[&str]) -> i64 {
+    let client = pool.get().await.expect("pool");
+    let hash = crate::auth::password::hash(password).expect("hash");
+    client.batch_execute("BEGIN").await.expect("begin");
+    let tx = Tx::assume_begun(db::Client::of(&client));
+    let user_id = db::users::create(&tx, name, UserType::Normal, UserStatus::Normal, Some(&hash))
+        .await
+        .expect("create user");
+    for perm in perms {
+        let perm_id = match db::users::permission_by_name(&tx, perm).await.expect("perm") {
+            Some(p) => p.id,
+            None => db::users::create_permission(&tx, perm, None)
+                .await
+                .expect("create perm"),
+        };
+        let event = db::events::create(&tx).await.expect("event");
+        db::users::grant_permission(&tx, user_id, perm_id, user_id, event)
+            .await
+            .expect("grant");
+    }
+    client.batch_execute("COMMIT").await.expect("commit");
+    user_id
 }
 
 /// Posts a raw body to `url` with extra headers; returns the status and the body text.

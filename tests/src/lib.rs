@@ -1,4 +1,5 @@
-//! Helpers for the end-to-end tests: running the stock Python `koji` client against a hub.
+//! Helpers for the end-to-end tests: running the stock Python `koji` client against a hub, and
+//! real hub and builder processes (`cluster`).
 
 #![expect(
     clippy::expect_used,
@@ -8,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod cluster;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -68,10 +71,16 @@ pub struct KojiCli {
 impl KojiCli {
     /// Runs `koji -c CONFIG ARGS…` (blocking).
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_in(self.config.parent().unwrap(), args)
+    }
+
+    /// Runs `koji -c CONFIG ARGS…` in directory `dir` (blocking).
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
         let output = Command::new(koji_cli_path())
             .arg("-c")
             .arg(&self.config)
             .args(args)
+            .current_dir(dir)
             .env("HOME", self.config.parent().unwrap())
             .output()
             .expect("run koji");

@@ -128,13 +128,15 @@ struct Credentials {
     exclusive: bool,
 }
 
-/// A session with a hub. Safe to share between threads; calls are serialised on the call
-/// number.
+/// A session with a hub. Safe to share between threads: calls take turns, each request being
+/// answered before the next one takes its call number, so the hub sees call numbers in order.
 #[derive(Debug)]
 pub struct ClientSession {
     agent: ureq::Agent,
     config: ClientConfig,
     credentials: Mutex<Option<Credentials>>,
+    /// Held for one request and its answer.
+    exchange: Mutex<()>,
 }
 
 fn load_pem(path: &Path) -> Result<Vec<u8>, ClientError> {
@@ -201,6 +203,7 @@ impl ClientSession {
             agent,
             config,
             credentials: Mutex::new(None),
+            exchange: Mutex::new(()),
         })
     }
 
@@ -443,8 +446,11 @@ impl ClientSession {
     fn send_with_session(&self, url: &str, body: &str) -> Result<Value, ClientError> {
         let mut attempt = 0;
         loop {
+            let turn = self.take_turn();
             let headers = self.next_callnum();
-            match self.post_xml(url, body.to_owned(), headers) {
+            let outcome = self.post_xml(url, body.to_owned(), headers);
+            drop(turn);
+            match outcome {
                 Err(error @ (ClientError::Transport { .. } | ClientError::Http { .. }))
                     if attempt < self.config.max_retries =>
                 {
@@ -455,6 +461,13 @@ impl ClientSession {
                 other => return other,
             }
         }
+    }
+
+    /// Waits for this session's previous request to be answered.
+    fn take_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.exchange
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Takes the next call number: `(session id, key, callnum)`, or `None` when anonymous.
@@ -586,6 +599,7 @@ impl ClientSession {
         sum.update(data);
         let mut attempt = 0;
         let value = loop {
+            let turn = self.take_turn();
             let headers = self.next_callnum();
             let mut request = self
                 .agent
@@ -601,6 +615,7 @@ impl ClientSession {
                 .send(data)
                 .map_err(|e| transport(&url, &e))
                 .and_then(|response| self.read_response(&url, response));
+            drop(turn);
             match outcome {
                 Err(error @ ClientError::Transport { .. }) if attempt < self.config.max_retries => {
                     attempt += 1;

@@ -2,7 +2,11 @@
 //! optional; renaming or removing one breaks clients.
 
 mod events;
+mod hosts;
+mod tasks;
 mod users;
 
 pub use events::EventInfo;
+pub use hosts::{BuildrootInfo, ChannelInfo, HostInfo};
+pub use tasks::{AssignedTask, HostTask, TaskInfo, TaskListEntry, UploadResult};
 pub use users::{LoggedInUser, Permission, SessionCredentials, SessionInfo, UserInfo};

@@ -1,12 +1,16 @@
 //! The hub's database access: the pool, the transaction type, and one module of SQL per table
 //! family. No SQL lives outside `db::`, and no raw `Row` leaves it.
 
+pub mod buildroots;
 pub mod client;
 pub mod events;
+pub mod hosts;
 pub mod pool;
 pub mod query;
+pub mod scheduler;
 pub mod schema;
 pub mod sessions;
+pub mod tasks;
 pub mod types;
 pub mod users;
 

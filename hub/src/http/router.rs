@@ -1,18 +1,21 @@
-//! Routes HTTP requests: XML-RPC at `/kojihub` (and `/kojihub/ssllogin`), everything else 404.
+//! Routes HTTP requests: XML-RPC (and raw uploads) at `/kojihub` (and `/kojihub/ssllogin`),
+//! `topdir` at `/kojifiles/`, everything else 404.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use common::states::KOJI_VERSION;
+use common::xmlrpc::encode_response;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use tracing::error;
+use tracing::{debug, error};
 
 use crate::auth::session::SessionHeaders;
 use crate::ctx::Ctx;
 use crate::error::Error;
+use crate::http::{files, upload};
 use crate::rpc::call::Peer;
 use crate::rpc::run;
 
@@ -42,6 +45,7 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         "/kojihub" | "/kojihub/" => xmlrpc(ctx, peer, request, false).await,
         "/kojihub/ssllogin" | "/kojihub/ssllogin/" => xmlrpc(ctx, peer, request, true).await,
         "/" => text(StatusCode::OK, "Kiln hub: XML-RPC at /kojihub\n"),
+        p if p == files::PREFIX || p.starts_with("/kojifiles/") => files::serve(ctx, request).await,
         _ => text(StatusCode::NOT_FOUND, format!("Not found: {path}\n")),
     }
 }
@@ -104,10 +108,7 @@ async fn xmlrpc(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
     if is_upload {
-        let error = Error::InvalidRequest {
-            reason: "raw uploads are not accepted by this hub yet".into(),
-        };
-        return early_fault(&error, true);
+        return raw_upload(ctx, peer, request, session_headers, via_ssllogin).await;
     }
     let body = match read_limited(request.into_body(), limit).await {
         Ok(body) => body,
@@ -126,6 +127,36 @@ async fn xmlrpc(
             error!(error = %join_error, "a call handler panicked");
             xml_response(run::fault_document(&Error::Internal(
                 "the call handler failed unexpectedly".into(),
+            )))
+        }
+    }
+}
+
+/// A `rawUpload` chunk: streamed to disk in a task of its own, answered like a call.
+async fn raw_upload(
+    ctx: Arc<Ctx>,
+    peer: Arc<Peer>,
+    request: Request<Incoming>,
+    session_headers: SessionHeaders,
+    via_ssllogin: bool,
+) -> Response<Body> {
+    let query = request.uri().query().map(str::to_owned);
+    let call_peer = Peer {
+        via_ssllogin,
+        ..(*peer).clone()
+    };
+    let body = request.into_body();
+    let task = tokio::spawn(upload::raw_upload(ctx, call_peer, query, session_headers, body));
+    match task.await {
+        Ok(Ok(value)) => xml_response(encode_response(&value)),
+        Ok(Err(error)) => {
+            debug!(error = %error, "rawUpload refused: {error}");
+            early_fault(&error, false)
+        }
+        Err(join_error) => {
+            error!(error = %join_error, "an upload handler panicked");
+            xml_response(run::fault_document(&Error::Internal(
+                "the upload handler failed unexpectedly".into(),
             )))
         }
     }

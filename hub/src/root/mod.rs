@@ -1,6 +1,15 @@
 //! RootExports: the methods any client may call, one module per area.
 
+pub mod buildroots;
+pub mod builds_placeholder;
+pub mod channels;
 pub mod events;
+pub mod hosts;
 pub mod meta;
+pub mod scheduler;
 pub mod sessions;
+pub mod task_control;
+pub mod task_output;
+pub mod tasks;
+pub mod uploads;
 pub mod users;

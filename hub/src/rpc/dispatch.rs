@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 
 use common::xmlrpc::{Params, Value};
 
-use crate::error::Result;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::host::{self, Host};
 use crate::root;
 use crate::rpc::call::Call;
 
@@ -17,6 +19,26 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A RootExports handler.
 pub type RootHandler = for<'a, 'c> fn(&'a mut Call<'c>, Params) -> BoxFuture<'a, Result<Value>>;
+
+/// A HostExports handler: it gets the host the dispatcher verified (a HOST user with an
+/// exclusive session, or a subsession of one), so it cannot skip the check.
+pub type HostHandler = for<'a, 'c> fn(&'a mut Call<'c>, Host, Params) -> BoxFuture<'a, Result<Value>>;
+
+/// A long-polling HostExports handler (Kiln's `host.waitTasks`, `host.waitSubtasks`): the
+/// dispatcher verifies the host, then releases the call's connection, so waiting builders pin
+/// no database connection; the handler takes connections from the pool as it needs them.
+pub type HostPollHandler = for<'a> fn(&'a Ctx, Host, Params) -> BoxFuture<'a, Result<Value>>;
+
+/// What runs a method.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Any caller.
+    Root(RootHandler),
+    /// Verified hosts only.
+    Host(HostHandler),
+    /// Verified hosts only, long-polling without a call context.
+    HostPoll(HostPollHandler),
+}
 
 /// Whether a method may write. Writing methods run inside a transaction; read-only ones run
 /// their statements directly, saving the `BEGIN`/`COMMIT` round trips on the hot path.
@@ -36,13 +58,39 @@ pub struct Method {
     /// Read or write.
     pub access: Access,
     /// The handler.
-    pub handler: RootHandler,
+    pub handler: Handler,
+}
+
+impl Method {
+    /// Runs the method in a call context: verifies the host first for HostExports. Long-polling
+    /// methods need no context and cannot run here (inside a multicall).
+    pub async fn invoke(&self, call: &mut Call<'_>, params: Params) -> Result<Value> {
+        match self.handler {
+            Handler::Root(handler) => handler(call, params).await,
+            Handler::Host(handler) => {
+                let verified = host::verify(call).await?;
+                handler(call, verified, params).await
+            }
+            Handler::HostPoll(_) => Err(Error::NotAllowed(format!(
+                "{} cannot be called inside a multicall",
+                self.name
+            ))),
+        }
+    }
 }
 
 macro_rules! methods {
     ($($name:literal => $access:ident $handler:path,)*) => {
-        &[$(Method { name: $name, access: Access::$access, handler: |cx, params| Box::pin($handler(cx, params)) },)*]
+        &[$(Method { name: $name, access: Access::$access, handler: Handler::Root(|cx, params| Box::pin($handler(cx, params))) },)*]
     };
+}
+
+macro_rules! host_methods {
+    ($($name:literal => $access:ident $kind:ident $handler:path,)*) => {
+        &[$(Method { name: $name, access: Access::$access, handler: host_methods!(@$kind $handler) },)*]
+    };
+    (@host $handler:path) => { Handler::Host(|cx, host, params| Box::pin($handler(cx, host, params))) };
+    (@poll $handler:path) => { Handler::HostPoll(|ctx, host, params| Box::pin($handler(ctx, host, params))) };
 }
 
 /// Every method the hub serves. `multiCall`/`system.multicall` are handled by the pipeline.
@@ -91,10 +139,91 @@ static METHODS: &[Method] = methods! {
     // Events.
     "getEvent" => Read root::events::get_event,
     "getLastEvent" => Read root::events::get_last_event,
+    // Hosts and channels.
+    "addHost" => Write root::hosts::add_host,
+    "editHost" => Write root::hosts::edit_host,
+    "enableHost" => Write root::hosts::enable_host,
+    "disableHost" => Write root::hosts::disable_host,
+    "getHost" => Read root::hosts::get_host,
+    "listHosts" => Read root::hosts::list_hosts,
+    "getLastHostUpdate" => Read root::hosts::get_last_host_update,
+    "getAllArches" => Read root::hosts::get_all_arches,
+    "addHostToChannel" => Write root::channels::add_host_to_channel,
+    "removeHostFromChannel" => Write root::channels::remove_host_from_channel,
+    "listChannels" => Read root::channels::list_channels,
+    "getChannel" => Read root::channels::get_channel,
+    "addChannel" => Write root::channels::add_channel,
+    "createChannel" => Write root::channels::add_channel,
+    "editChannel" => Write root::channels::edit_channel,
+    "renameChannel" => Write root::channels::rename_channel,
+    "enableChannel" => Write root::channels::enable_channel,
+    "disableChannel" => Write root::channels::disable_channel,
+    "listBuildroots" => Read root::buildroots::list_buildroots,
+    "getBuildroot" => Read root::buildroots::get_buildroot,
+    // FIXME: replaced by the real listBuilds when builds land.
+    "listBuilds" => Read root::builds_placeholder::list_builds,
+    // Tasks.
+    "makeTask" => Write root::task_control::make_task,
+    "getTaskInfo" => Read root::tasks::get_task_info,
+    "listTasks" => Read root::tasks::list_tasks,
+    "getTaskChildren" => Read root::tasks::get_task_children,
+    "getTaskDescendents" => Read root::tasks::get_task_descendents,
+    "getTaskRequest" => Read root::tasks::get_task_request,
+    "getTaskResult" => Read root::tasks::get_task_result,
+    "taskFinished" => Read root::tasks::task_finished,
+    "cancelTask" => Write root::task_control::cancel_task,
+    "cancelTaskFull" => Write root::task_control::cancel_task_full,
+    "cancelTaskChildren" => Write root::task_control::cancel_task_children,
+    "setTaskPriority" => Write root::task_control::set_task_priority,
+    "freeTask" => Write root::task_control::free_task,
+    "assignTask" => Write root::task_control::assign_task,
+    "listTaskOutput" => Read root::task_output::list_task_output,
+    "downloadTaskOutput" => Read root::task_output::download_task_output,
+    // Uploads (rawUpload is the HTTP router's).
+    "checkUpload" => Read root::uploads::check_upload,
+    "uploadFile" => Write root::uploads::upload_file,
+    // The scheduler's inspection calls.
+    "scheduler.getTaskRuns" => Read root::scheduler::get_task_runs,
+    "scheduler.getTaskRefusals" => Read root::scheduler::get_task_refusals,
+    "scheduler.getHostData" => Read root::scheduler::get_host_data,
+    "scheduler.getLogMessages" => Read root::scheduler::get_log_messages,
+    "scheduler.doRun" => Read root::scheduler::do_run,
 };
 
-static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
-    LazyLock::new(|| METHODS.iter().map(|m| (m.name, m)).collect());
+/// HostExports: `host.*`, callable only by a verified host (or a task subsession of one).
+static HOST_METHODS: &[Method] = host_methods! {
+    "host.getID" => Read host host::hosts::get_id,
+    "host.getHost" => Read host host::hosts::get_host,
+    "host.isEnabled" => Read host host::hosts::is_enabled,
+    "host.updateHost" => Write host host::hosts::update_host,
+    "host.setHostData" => Write host host::hosts::set_host_data,
+    "host.getLoadData" => Write host host::hosts::get_load_data,
+    "host.getTasks" => Write host host::hosts::get_tasks,
+    "host.getHostTasks" => Read host host::hosts::get_host_tasks,
+    "host.openTask" => Write host host::tasks::open_task,
+    "host.closeTask" => Write host host::tasks::close_task,
+    "host.failTask" => Write host host::tasks::fail_task,
+    "host.freeTasks" => Write host host::tasks::free_tasks,
+    "host.refuseTask" => Write host host::tasks::refuse_task,
+    "host.setTaskWeight" => Write host host::tasks::set_task_weight,
+    "host.subtask" => Write host host::subtasks::subtask,
+    "host.subtask2" => Write host host::subtasks::subtask2,
+    "host.taskSetWait" => Write host host::subtasks::task_set_wait,
+    "host.taskWait" => Write host host::subtasks::task_wait,
+    "host.taskUnwait" => Write host host::subtasks::task_unwait,
+    "host.taskWaitResults" => Write host host::subtasks::task_wait_results,
+    // Kiln's long-polling extensions.
+    "host.waitTasks" => Read poll host::wait::wait_tasks,
+    "host.waitSubtasks" => Read poll host::wait::wait_subtasks,
+};
+
+static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> = LazyLock::new(|| {
+    METHODS
+        .iter()
+        .chain(HOST_METHODS.iter())
+        .map(|m| (m.name, m))
+        .collect()
+});
 
 /// The method registered under a wire name.
 pub fn lookup(name: &str) -> Option<&'static Method> {
@@ -105,6 +234,7 @@ pub fn lookup(name: &str) -> Option<&'static Method> {
 pub fn all_names() -> impl Iterator<Item = &'static str> {
     METHODS
         .iter()
+        .chain(HOST_METHODS.iter())
         .map(|m| m.name)
         .chain(["multiCall", "system.multicall"])
 }
@@ -115,7 +245,11 @@ mod tests {
 
     #[test]
     fn names_are_unique() {
-        assert_eq!(BY_NAME.len(), METHODS.len(), "a wire name is registered twice");
+        assert_eq!(
+            BY_NAME.len(),
+            METHODS.len() + HOST_METHODS.len(),
+            "a wire name is registered twice"
+        );
     }
 
     #[test]

@@ -37,6 +37,23 @@ impl From<&Error> for Fault {
             }
             Error::DatabaseOutage(_) => FaultCode::ServerOffline,
             Error::Database(e) => return database_fault(e),
+            // Hosts, channels, tasks and uploads.
+            Error::HostLoginRequired { .. } => FaultCode::Auth,
+            Error::NotTaskHost { .. } | Error::UploadNotOwner { .. } => FaultCode::ActionNotAllowed,
+            Error::TaskNotFound { .. }
+            | Error::TaskNotFinished { .. }
+            | Error::TaskCanceled { .. }
+            | Error::TaskFinished { .. }
+            | Error::ParentNotOpen { .. }
+            | Error::InvalidUploadName { .. }
+            | Error::InvalidUploadDir { .. }
+            | Error::UploadExists { .. }
+            | Error::UploadChecksum { .. }
+            | Error::NoTaskOutput { .. }
+            | Error::InvalidFileName { .. } => FaultCode::Generic,
+            Error::UploadOffset { .. } => FaultCode::Parameter,
+            Error::UploadLocked { .. } => FaultCode::Lock,
+            Error::StoredFault { code, message } => return Fault::new(*code, message.clone()),
         };
         Fault::of(code, error.to_string())
     }

@@ -11,19 +11,20 @@ use crate::auth::session::{self, SessionHeaders};
 use crate::ctx::Ctx;
 use crate::db::Client;
 use crate::error::{Error, Result};
+use crate::host;
 use crate::rpc::call::{Call, Peer, Session};
-use crate::rpc::dispatch::{self, Access};
+use crate::rpc::dispatch::{self, Access, Handler, HostPollHandler};
 
 /// A pooled connection, and whether a transaction is open on it. If it is dropped with a
 /// transaction still open (a panic in a handler), the connection is taken out of the pool and
 /// closed, so PostgreSQL rolls back and nobody else inherits the transaction.
-struct Conn {
+pub(crate) struct Conn {
     object: Option<deadpool_postgres::Object>,
     in_transaction: bool,
 }
 
 impl Conn {
-    async fn get(ctx: &Ctx) -> Result<Conn> {
+    pub(crate) async fn get(ctx: &Ctx) -> Result<Conn> {
         let object = ctx.pool.get().await.map_err(Error::DatabaseOutage)?;
         Ok(Conn {
             object: Some(object),
@@ -31,7 +32,7 @@ impl Conn {
         })
     }
 
-    fn client(&self) -> Result<&Client> {
+    pub(crate) fn client(&self) -> Result<&Client> {
         match &self.object {
             Some(object) => Ok(Client::of(object)),
             None => Err(Error::Internal("connection used after release".into())),
@@ -43,19 +44,19 @@ impl Conn {
         Ok(())
     }
 
-    async fn begin(&mut self) -> Result<()> {
+    pub(crate) async fn begin(&mut self) -> Result<()> {
         self.execute("BEGIN").await?;
         self.in_transaction = true;
         Ok(())
     }
 
-    async fn commit(&mut self) -> Result<()> {
+    pub(crate) async fn commit(&mut self) -> Result<()> {
         self.execute("COMMIT").await?;
         self.in_transaction = false;
         Ok(())
     }
 
-    async fn rollback(&mut self) {
+    pub(crate) async fn rollback(&mut self) {
         if self.execute("ROLLBACK").await.is_ok() {
             self.in_transaction = false;
         }
@@ -82,7 +83,13 @@ pub async fn handle(ctx: &Ctx, body: &[u8], headers: &SessionHeaders, peer: &Pee
             return fault_document(&error);
         }
     };
-    let span = info_span!("rpc", method = %call.method, user.id = field::Empty, session.id = field::Empty);
+    let span = info_span!(
+        "rpc",
+        method = %call.method,
+        user.id = field::Empty,
+        session.id = field::Empty,
+        host.id = field::Empty
+    );
     async move {
         let result = if call.method == "multiCall" || call.method == "system.multicall" {
             run_multicall(ctx, call.params, headers, peer).await
@@ -148,6 +155,9 @@ async fn run_single(
     let method = dispatch::lookup(name).ok_or_else(|| Error::InvalidMethod {
         method: name.to_owned(),
     })?;
+    if let Handler::HostPoll(handler) = method.handler {
+        return run_host_poll(ctx, name, handler, params, headers, peer).await;
+    }
     let read_only = method.access == Access::Read;
     let mut conn = Conn::get(ctx).await?;
     let session = session::validate(ctx, conn.client()?, headers, name, peer, read_only).await?;
@@ -166,13 +176,13 @@ async fn run_single(
         // Nothing to roll back for a read: record the call number alongside the handler's
         // queries (tokio-postgres pipelines them on the connection) instead of before them.
         let mut call = Call::new(ctx, name, peer, client, false, session.clone());
-        let (recorded, result) = tokio::join!(record, (method.handler)(&mut call, Params::from_wire(params)));
+        let (recorded, result) = tokio::join!(record, method.invoke(&mut call, Params::from_wire(params)));
         recorded?;
         result
     } else {
         record.await?;
         let mut call = Call::new(ctx, name, peer, client, true, session.clone());
-        (method.handler)(&mut call, Params::from_wire(params)).await
+        method.invoke(&mut call, Params::from_wire(params)).await
     };
     if !read_only {
         match &result {
@@ -273,5 +283,28 @@ async fn run_sub_call(call: &mut Call<'_>, name: &str, params: Vec<Value>) -> Re
         method: name.to_owned(),
     })?;
     call.reset_event();
-    (method.handler)(call, Params::from_wire(params)).await
+    method.invoke(call, Params::from_wire(params)).await
+}
+
+/// A long-polling host method: validate and verify with a pooled connection, give the
+/// connection back, then wait without holding one.
+async fn run_host_poll(
+    ctx: &Ctx,
+    name: &str,
+    handler: HostPollHandler,
+    params: Vec<Value>,
+    headers: &SessionHeaders,
+    peer: &Peer,
+) -> Result<Value> {
+    let verified = {
+        let conn = Conn::get(ctx).await?;
+        let session = session::validate(ctx, conn.client()?, headers, name, peer, true).await?;
+        record_session(session.as_ref());
+        if let Some(s) = &session {
+            session::record_callnum(conn.client()?, s).await?;
+        }
+        let mut call = Call::new(ctx, name, peer, conn.client()?, false, session);
+        host::verify(&mut call).await?
+    };
+    handler(ctx, verified, Params::from_wire(params)).await
 }
