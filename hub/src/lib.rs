@@ -8,14 +8,17 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+pub mod comps;
 pub mod config;
 pub mod ctx;
 pub mod db;
 pub mod dev;
 pub mod error;
 pub mod http;
+pub mod inheritance;
 pub mod logging;
 pub mod pg;
+pub mod pyjson;
 pub mod root;
 pub mod rpc;
 #[cfg(feature = "testing")]

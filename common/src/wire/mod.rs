@@ -2,7 +2,13 @@
 //! optional; renaming or removing one breaks clients.
 
 mod events;
+mod tags;
 mod users;
 
 pub use events::EventInfo;
+pub use tags::{
+    BuildConfig, BuildTarget, ConfigInheritance, GroupPackage, GroupReq, InheritanceLink, InheritanceNode,
+    PackageInfo, PackageListEntry, PackageOwnerFields, PackageSimple, TagGroup, TagInfo, TagListEntry,
+    TagPackageFields, TagPermFields, TagRef,
+};
 pub use users::{LoggedInUser, Permission, SessionCredentials, SessionInfo, UserInfo};

@@ -10,10 +10,14 @@ use crate::error::{Error, Result};
 pub const SCHEMA_SQL: &str = include_str!("../../../docs/schema/schema.sql");
 
 /// The numbered upgrade scripts, in order. The last number is the version `SCHEMA_SQL` records.
-pub const UPGRADES: &[(i32, &str)] = &[(
-    1,
-    include_str!("../../../docs/schema/upgrades/0001-foundation.sql"),
-)];
+pub const UPGRADES: &[(i32, &str)] = &[
+    (
+        1,
+        include_str!("../../../docs/schema/upgrades/0001-foundation.sql"),
+    ),
+    // Tags, inheritance, targets, package lists, comps groups.
+    (2, include_str!("../../../docs/schema/upgrades/0002-tags.sql")),
+];
 
 /// The schema version this hub expects.
 pub fn current_version() -> i32 {
