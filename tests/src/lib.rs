@@ -68,11 +68,18 @@ pub struct KojiCli {
 impl KojiCli {
     /// Runs `koji -c CONFIG ARGS…` (blocking).
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs `koji -c CONFIG ARGS…` with extra environment variables (blocking), e.g. `TZ=UTC`
+    /// so that the times the client prints do not depend on the machine.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let output = Command::new(koji_cli_path())
             .arg("-c")
             .arg(&self.config)
             .args(args)
             .env("HOME", self.config.parent().unwrap())
+            .envs(env.iter().copied())
             .output()
             .expect("run koji");
         Output {
