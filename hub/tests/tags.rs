@@ -126,6 +126,13 @@ fn link(parent_id: i64, priority: Value) -> Value {
     ])
 }
 
+/// `names`, sorted (for listings whose order Koji leaves to the database).
+fn sorted_names(list: &Value, key: &str) -> Vec<String> {
+    let mut names = names(list, key);
+    names.sort();
+    names
+}
+
 fn names(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -265,7 +272,7 @@ async fn tags_refuse_bad_input() {
         assert_eq!(a.ok("getTag", vec![s("nope")], vec![]), Value::Nil);
         // Nothing above changed the tags.
         let tags = a.ok("listTags", vec![], vec![]);
-        assert_eq!(names(&tags, "name"), ["base", "other"]);
+        assert_eq!(sorted_names(&tags, "name"), ["base", "other"]);
         assert_eq!(
             a.ok("getTag", vec![s("base")], vec![]).get("arches").cloned(),
             Some(s("x86_64"))
@@ -1255,12 +1262,12 @@ async fn list_tags_filters() {
             vec![s("f40"), s("pkg")],
             vec![("owner", s("bob"))],
         );
-        let list = |kwargs: Vec<(&str, Value)>| names(&a.ok("listTags", vec![], kwargs), "name");
-        assert_eq!(list(vec![("pattern", s("f4*"))]), ["f40", "f40-build", "F41"]);
-        assert_eq!(list(vec![("pattern", s("F4?"))]), ["f40", "F41"]);
+        let list = |kwargs: Vec<(&str, Value)>| sorted_names(&a.ok("listTags", vec![], kwargs), "name");
+        assert_eq!(list(vec![("pattern", s("f4*"))]), ["F41", "f40", "f40-build"]);
+        assert_eq!(list(vec![("pattern", s("F4?"))]), ["F41", "f40"]);
         // `_` is literal in globs; `?` is any one character.
         assert_eq!(list(vec![("pattern", s("el9_*"))]), ["el9_x"]);
-        assert_eq!(list(vec![("pattern", s("el9?x"))]), ["el9_x", "el9-x"]);
+        assert_eq!(list(vec![("pattern", s("el9?x"))]), ["el9-x", "el9_x"]);
         let with_package = a.ok("listTags", vec![], vec![("package", s("pkg"))]);
         let row = &with_package.as_array().unwrap()[0];
         assert_eq!(row.get("name"), Some(&s("f40")));

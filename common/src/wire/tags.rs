@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::xmlrpc::Struct;
+use crate::xmlrpc::{Struct, Value};
 
 /// A tag (`getTag`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +107,37 @@ pub struct TagListEntry {
     /// Owner and package flags, when listing the tags of a package.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub package: Option<TagPackageFields>,
+}
+
+impl From<&TagListEntry> for Value {
+    /// The same struct `to_value` makes, built directly: `listTags` returns thousands of
+    /// these, and this is about twice as fast as going through serde.
+    fn from(entry: &TagListEntry) -> Value {
+        let mut members: Vec<(String, Value)> = Vec::with_capacity(12);
+        members.push(("id".to_owned(), Value::Int(entry.id)));
+        members.push(("name".to_owned(), Value::String(entry.name.clone())));
+        members.push(("arches".to_owned(), Value::from(entry.arches.clone())));
+        members.push(("locked".to_owned(), Value::Bool(entry.locked)));
+        members.push(("maven_support".to_owned(), Value::Bool(entry.maven_support)));
+        members.push((
+            "maven_include_all".to_owned(),
+            Value::Bool(entry.maven_include_all),
+        ));
+        if let Some(perms) = &entry.perms {
+            members.push(("perm_id".to_owned(), Value::from(perms.perm_id)));
+            members.push(("perm".to_owned(), Value::from(perms.perm.clone())));
+        }
+        if let Some(package) = &entry.package {
+            members.push(("owner_id".to_owned(), Value::Int(package.owner_id)));
+            members.push(("owner_name".to_owned(), Value::String(package.owner_name.clone())));
+            members.push(("blocked".to_owned(), Value::Bool(package.blocked)));
+            members.push((
+                "extra_arches".to_owned(),
+                Value::from(package.extra_arches.clone()),
+            ));
+        }
+        Value::Struct(members.into_iter().collect())
+    }
 }
 
 /// One inheritance link (`getInheritanceData`, `setInheritanceData`).
@@ -303,7 +334,7 @@ mod tests {
     use serde::de::DeserializeOwned;
 
     use super::*;
-    use crate::xmlrpc::{Value, from_value, to_value};
+    use crate::xmlrpc::{from_value, to_value};
 
     fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: T, keys: &[&str]) {
         let wire = to_value(&value).unwrap();
@@ -452,6 +483,32 @@ mod tests {
                 "tag_name",
             ],
         );
+    }
+
+    #[test]
+    fn list_rows_convert_directly_as_serde_does() {
+        let mut entry = TagListEntry {
+            id: 3,
+            name: "f40".into(),
+            arches: None,
+            locked: true,
+            maven_support: false,
+            maven_include_all: false,
+            perms: None,
+            package: None,
+        };
+        assert_eq!(Value::from(&entry), to_value(&entry).unwrap());
+        entry.perms = Some(TagPermFields {
+            perm_id: Some(1),
+            perm: Some("admin".into()),
+        });
+        entry.package = Some(TagPackageFields {
+            owner_id: 2,
+            owner_name: "bob".into(),
+            blocked: true,
+            extra_arches: Some("i686".into()),
+        });
+        assert_eq!(Value::from(&entry), to_value(&entry).unwrap());
     }
 
     #[test]

@@ -21,5 +21,7 @@ pub mod versioned;
 pub use pool::{Pool, connect_pool};
 pub use types::{Micros, Tx};
 
-/// The client type read-only queries take.
-pub type Client = tokio_postgres::Client;
+/// The client type queries take: a pooled connection, which derefs to
+/// `tokio_postgres::Client` and adds a per-connection statement cache (`prepare_cached`) for
+/// hot paths such as `getTag`.
+pub type Client = deadpool_postgres::ClientWrapper;

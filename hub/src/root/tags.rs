@@ -176,7 +176,7 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
             }),
         })
         .collect();
-    Ok(to_value(&entries)?)
+    Ok(Value::Array(entries.iter().map(Value::from).collect()))
 }
 
 /// The permission id a caller named (an id or a name), strictly.
