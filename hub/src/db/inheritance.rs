@@ -85,9 +85,12 @@ pub async fn reachable(
          WHERE ti.{near} IN (SELECT id FROM reach) AND {valid} \
          ORDER BY ti.{near}, ti.priority"
     );
+    // Four shapes at most (forward or reverse, now or at an event): prepared once per
+    // connection, which saves the planning of a recursive query on every walk.
+    let statement = client.prepare_cached(&sql).await?;
     let rows = match event {
-        None => client.query(&sql, &[&root]).await?,
-        Some(e) => client.query(&sql, &[&root, &e]).await?,
+        None => client.query(&statement, &[&root]).await?,
+        Some(e) => client.query(&statement, &[&root, &e]).await?,
     };
     rows.iter().map(LinkRow::from_row).collect()
 }
