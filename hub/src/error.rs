@@ -292,6 +292,150 @@ pub enum Error {
         /// The name as sent.
         name: String,
     },
+    // Tags, inheritance, build targets, package lists, comps groups and history.
+    /// A tag, target, package or group named by something that is neither a name nor an id.
+    #[error("Invalid name or id value: {value}")]
+    InvalidNameOrId {
+        /// The value as Python's `str()` shows it.
+        value: String,
+    },
+    /// No (active) tag named like that; Koji shows the name as Python's `repr()`.
+    #[error("No such tagInfo: {tag}")]
+    NoSuchTag {
+        /// The tag as `repr()` shows it (`'f40'`, `8`).
+        tag: String,
+    },
+    /// A strict lookup in a name table (tag, package, groups, build_target, permissions) found
+    /// nothing.
+    #[error("No such entry in table {table}: {key}")]
+    NoSuchEntry {
+        /// The table.
+        table: &'static str,
+        /// The name or id as given.
+        key: String,
+    },
+    /// A name Kiln does not accept for tags, targets, packages or groups.
+    #[error("invalid name {name:?}: names are 1 to 256 of the characters A-Z a-z 0-9 / _ . + -")]
+    InvalidName {
+        /// The refused name.
+        name: String,
+    },
+    /// `createTag` with the name of an existing tag.
+    #[error("A tag with the name '{name}' already exists")]
+    TagExists {
+        /// The name.
+        name: String,
+    },
+    /// `createTag` with a parent that does not exist.
+    #[error("Parent tag '{parent}' could not be found")]
+    NoSuchParentTag {
+        /// The parent as given.
+        parent: String,
+    },
+    /// Renaming a tag onto a name another tag has (or had).
+    #[error("Name {name} already taken by tag {tag_id}")]
+    TagNameTaken {
+        /// The wanted name.
+        name: String,
+        /// The tag holding it.
+        tag_id: i64,
+    },
+    /// A change to a locked tag by someone who is not an admin.
+    #[error("tag {tag} is locked")]
+    TagLocked {
+        /// The tag name.
+        tag: String,
+    },
+    /// A change to a tag whose permission the caller lacks.
+    #[error("{perm} permission required")]
+    TagPermissionRequired {
+        /// The tag name.
+        tag: String,
+        /// The permission the tag requires.
+        perm: String,
+    },
+    /// A hub policy (Koji's `package_list`) refused the change.
+    #[error("policy violation ({policy})")]
+    PolicyViolation {
+        /// The policy.
+        policy: &'static str,
+        /// The caller.
+        user: String,
+    },
+    /// Two inheritance links of a tag with the same priority.
+    #[error(
+        "Multiple parent tags ({parents}) cannot have the same priority value ({priority}) on child tag {tag_id}"
+    )]
+    DuplicatePriority {
+        /// The child tag.
+        tag_id: i64,
+        /// The shared priority.
+        priority: i64,
+        /// The parents, as Python prints a list (`[7, 9]`).
+        parents: String,
+    },
+    /// An inheritance link with a negative priority.
+    #[error("Invalid priority {priority} for parent tag {parent_id}: priorities must not be negative")]
+    NegativePriority {
+        /// The parent tag.
+        parent_id: i64,
+        /// The refused priority.
+        priority: i64,
+    },
+    /// An inheritance link that would make a tag its own ancestor.
+    #[error("Inheritance loop: tag {parent} already inherits from tag {tag}")]
+    InheritanceLoop {
+        /// The child tag name.
+        tag: String,
+        /// The parent tag name.
+        parent: String,
+    },
+    /// A package filter that is not a regular expression.
+    #[error("Invalid package filter {filter:?}: {reason}")]
+    BadPackageFilter {
+        /// The filter.
+        filter: String,
+        /// What the regex parser said.
+        reason: String,
+    },
+    /// `createBuildTarget` with the name of an existing target.
+    #[error("A build target with the name '{name}' already exists")]
+    TargetExists {
+        /// The name.
+        name: String,
+    },
+    /// No build target named like that.
+    #[error("No such build target: {target}")]
+    NoSuchTarget {
+        /// The target as given.
+        target: String,
+    },
+    /// Renaming a target onto another target's name.
+    #[error("name \"{name}\" is already taken by build target {target_id}")]
+    TargetNameTaken {
+        /// The wanted name.
+        name: String,
+        /// The target holding it.
+        target_id: i64,
+    },
+    /// A build target's build tag does not exist.
+    #[error("build tag '{tag}' does not exist")]
+    NoSuchBuildTag {
+        /// The tag as given.
+        tag: String,
+    },
+    /// A build target's destination tag does not exist.
+    #[error("destination tag '{tag}' does not exist")]
+    NoSuchDestTag {
+        /// The tag as given.
+        tag: String,
+    },
+    /// `queryHistory` asked for a table that has no history.
+    #[error("No such history table: {table}")]
+    NoSuchHistoryTable {
+        /// The table name.
+        table: String,
+    },
 }
 
 impl From<ArgError> for Error {

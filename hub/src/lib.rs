@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+pub mod comps;
 pub mod config;
 pub mod ctx;
 pub mod db;
@@ -17,8 +18,10 @@ pub mod error;
 pub mod files;
 pub mod host;
 pub mod http;
+pub mod inheritance;
 pub mod logging;
 pub mod pg;
+pub mod pyjson;
 pub mod root;
 pub mod rpc;
 pub mod scheduler;

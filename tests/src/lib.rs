@@ -74,14 +74,26 @@ impl KojiCli {
         self.run_in(self.config.parent().unwrap(), args)
     }
 
+    /// Runs `koji -c CONFIG ARGS…` with extra environment variables (blocking), e.g. `TZ=UTC`
+    /// so that the times the client prints do not depend on the machine.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_in_with_env(self.config.parent().unwrap(), args, env)
+    }
+
     /// Runs `koji -c CONFIG ARGS…` in directory `dir` (blocking).
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
+        self.run_in_with_env(dir, args, &[])
+    }
+
+    /// Runs `koji -c CONFIG ARGS…` in `dir` with extra environment variables (blocking).
+    pub fn run_in_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let output = Command::new(koji_cli_path())
             .arg("-c")
             .arg(&self.config)
             .args(args)
             .current_dir(dir)
             .env("HOME", self.config.parent().unwrap())
+            .envs(env.iter().copied())
             .output()
             .expect("run koji");
         Output {

@@ -3,10 +3,16 @@
 
 mod events;
 mod hosts;
+mod tags;
 mod tasks;
 mod users;
 
 pub use events::EventInfo;
 pub use hosts::{BuildrootInfo, ChannelInfo, HostInfo};
+pub use tags::{
+    BuildConfig, BuildTarget, ConfigInheritance, GroupPackage, GroupReq, InheritanceLink, InheritanceNode,
+    PackageInfo, PackageListEntry, PackageOwnerFields, PackageSimple, TagGroup, TagInfo, TagListEntry,
+    TagPackageFields, TagPermFields, TagRef,
+};
 pub use tasks::{AssignedTask, HostTask, TaskInfo, TaskListEntry, UploadResult};
 pub use users::{LoggedInUser, Permission, SessionCredentials, SessionInfo, UserInfo};

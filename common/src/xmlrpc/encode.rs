@@ -121,6 +121,12 @@ pub fn write_value(out: &mut String, value: &Value) {
 /// characters XML 1.0 forbids (other C0 controls, U+FFFE, U+FFFF) are written as the visible
 /// text `\xHH` (or `\uHHHH`), because a Python peer rejects the whole document otherwise.
 pub fn escape_into(out: &mut String, text: &str) {
+    // Most text needs no escaping: copy it in one go (large listings are mostly such text).
+    let plain = |b: &u8| *b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | 0xef);
+    if text.bytes().all(|b| plain(&b)) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -13,6 +13,15 @@ pub mod sessions;
 pub mod tasks;
 pub mod types;
 pub mod users;
+// Tags, inheritance, targets, package lists, comps groups and history.
+pub mod groups;
+pub mod history;
+pub mod inheritance;
+pub mod names;
+pub mod packages;
+pub mod tags;
+pub mod targets;
+pub mod versioned;
 
 pub use pool::{Pool, connect_pool};
 pub use types::{Micros, Tx};

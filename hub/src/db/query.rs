@@ -84,6 +84,14 @@ impl SqlBuilder {
         }
     }
 
+    /// Appends columns to the select list (for columns that use placeholders bound later).
+    pub fn add_columns(&mut self, columns: &str) {
+        if !self.select.is_empty() {
+            self.select.push_str(", ");
+        }
+        self.select.push_str(columns);
+    }
+
     /// Adds a bound parameter and returns its placeholder (`$n`).
     pub fn bind(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
         self.params.push(Box::new(value));

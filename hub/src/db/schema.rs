@@ -17,6 +17,8 @@ pub const UPGRADES: &[(i32, &str)] = &[
     ),
     // Hosts, channels, tasks, scheduler, buildroots.
     (3, include_str!("../../../docs/schema/upgrades/0003-tasks.sql")),
+    // Tags, inheritance, targets, package lists, comps groups.
+    (4, include_str!("../../../docs/schema/upgrades/0004-tags.sql")),
 ];
 
 /// The schema version this hub expects.

@@ -4,9 +4,9 @@ use std::error::Error as StdError;
 use std::ops::Deref;
 
 use bytes::BytesMut;
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, accepts, to_sql_checked};
 
 use super::Client;
-use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, accepts, to_sql_checked};
 
 /// Proof that a transaction is open on the client: functions that write take `&Tx`.
 ///

@@ -13,3 +13,11 @@ pub mod task_output;
 pub mod tasks;
 pub mod uploads;
 pub mod users;
+// Tags, inheritance, targets, package lists, comps groups and history.
+pub mod groups;
+pub mod history;
+pub mod inheritance;
+pub mod lookup;
+pub mod packages;
+pub mod tags;
+pub mod targets;

@@ -36,6 +36,27 @@ impl From<&Error> for Fault {
                 FaultCode::ActionNotAllowed
             }
             Error::DatabaseOutage(_) => FaultCode::ServerOffline,
+            // Tags, inheritance, build targets, package lists, comps groups and history.
+            Error::InvalidNameOrId { .. } => FaultCode::Parameter,
+            Error::NoSuchTag { .. }
+            | Error::NoSuchEntry { .. }
+            | Error::InvalidName { .. }
+            | Error::TagExists { .. }
+            | Error::NoSuchParentTag { .. }
+            | Error::TagNameTaken { .. }
+            | Error::DuplicatePriority { .. }
+            | Error::NegativePriority { .. }
+            | Error::InheritanceLoop { .. }
+            | Error::BadPackageFilter { .. }
+            | Error::TargetExists { .. }
+            | Error::NoSuchTarget { .. }
+            | Error::TargetNameTaken { .. }
+            | Error::NoSuchBuildTag { .. }
+            | Error::NoSuchDestTag { .. }
+            | Error::NoSuchHistoryTable { .. } => FaultCode::Generic,
+            Error::TagLocked { .. } | Error::TagPermissionRequired { .. } | Error::PolicyViolation { .. } => {
+                FaultCode::ActionNotAllowed
+            }
             Error::Database(e) => return database_fault(e),
             // Hosts, channels, tasks and uploads.
             Error::HostLoginRequired { .. } => FaultCode::Auth,
