@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::TagCache;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::scheduler::Wakeups;
@@ -16,6 +17,8 @@ pub struct Ctx {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Task notifications for long-polling calls.
     pub wakeups: Arc<Wakeups>,
+    /// Cached answers of the hot tag reads.
+    pub tag_cache: TagCache,
 }
 
 impl Ctx {
@@ -26,6 +29,7 @@ impl Ctx {
             pool,
             tls,
             wakeups: Arc::new(Wakeups::new()),
+            tag_cache: TagCache::default(),
         })
     }
 }

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+pub mod cache;
 pub mod comps;
 pub mod config;
 pub mod ctx;

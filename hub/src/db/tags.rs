@@ -381,3 +381,10 @@ pub async fn delete(tx: &Tx<'_>, tag_id: i64, change: Change) -> Result<()> {
     }
     Ok(())
 }
+
+/// Announces a change to tags (names, config, extra) to every hub when the transaction commits,
+/// so they drop cached tag answers.
+pub async fn notify_changed(tx: &Tx<'_>) -> Result<()> {
+    tx.execute("SELECT pg_notify('kiln_tags', '')", &[]).await?;
+    Ok(())
+}

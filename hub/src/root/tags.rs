@@ -10,6 +10,7 @@ use common::wire::{
 use common::xmlrpc::{Params, Signature, Struct, Value, to_value};
 use tracing::info;
 
+use crate::cache::TagKey;
 use crate::db::inheritance::NewLink;
 use crate::db::names::{NameOrId, Registry};
 use crate::db::query::QueryOpts;
@@ -76,6 +77,27 @@ pub async fn get_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let event_value = b.next_raw();
     let blocked: bool = b.arg()?;
     let key = lookup::name_or_id(&tag)?;
+    // The hot path: the current tag, answered from the cache when it is fresh.
+    let cached = if event_value.is_nil() {
+        cx.ctx.tag_cache.generation(&cx.ctx.wakeups).map(|generation| {
+            (
+                generation,
+                TagKey {
+                    info: tag.to_string(),
+                    strict,
+                    blocked,
+                },
+            )
+        })
+    } else {
+        None
+    };
+    if let Some(value) = cached
+        .as_ref()
+        .and_then(|(generation, key)| cx.ctx.tag_cache.get(key, *generation))
+    {
+        return Ok(value);
+    }
     let (event, revoke_event) = match &event_value {
         Value::String(s) if s == "auto" => match db::tags::deleted_at(cx.db(), &key).await? {
             Some(revoked) => (Some(revoked - 1), Some(revoked)),
@@ -83,16 +105,20 @@ pub async fn get_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         },
         other => (lookup::event_arg(other)?, None),
     };
-    match db::tags::get(cx.db(), &key, event).await? {
+    let value = match db::tags::get(cx.db(), &key, event).await? {
         Some(row) => {
             let mut info = tag_info(&row, blocked)?;
             info.query_event = event;
             info.revoke_event = revoke_event;
-            Ok(to_value(&info)?)
+            to_value(&info)?
         }
-        None if strict => Err(Error::NoSuchTag { tag: tag.to_string() }),
-        None => Ok(Value::Nil),
+        None if strict => return Err(Error::NoSuchTag { tag: tag.to_string() }),
+        None => Value::Nil,
+    };
+    if let Some((generation, cache_key)) = cached {
+        cx.ctx.tag_cache.put(cache_key, generation, &value);
     }
+    Ok(value)
 }
 
 /// `getTagID(info, strict=False, create=False)`: the id of a tag name, deleted tags included.
@@ -154,6 +180,17 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         return Ok(Value::Int(db::tags::count(cx.db(), &filter).await?));
     }
     let perms = perms.unwrap_or(true);
+    // Every tag, as the CLI's list-tags asks: the answer is cached while it stays fresh.
+    let unfiltered =
+        filter.package_id.is_none() && filter.pattern.is_none() && opts == QueryOpts::default() && perms;
+    let generation = if unfiltered {
+        cx.ctx.tag_cache.generation(&cx.ctx.wakeups)
+    } else {
+        None
+    };
+    if let Some(value) = generation.and_then(|g| cx.ctx.tag_cache.get_listing(g)) {
+        return Ok(value);
+    }
     let rows = db::tags::list(cx.db(), &filter, &opts).await?;
     let entries: Vec<TagListEntry> = rows
         .into_iter()
@@ -176,7 +213,11 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
             }),
         })
         .collect();
-    Ok(Value::Array(entries.iter().map(Value::from).collect()))
+    let value = Value::Array(entries.iter().map(Value::from).collect());
+    if let Some(generation) = generation {
+        cx.ctx.tag_cache.put_listing(generation, &value);
+    }
+    Ok(value)
 }
 
 /// The permission id a caller named (an id or a name), strictly.
@@ -262,6 +303,7 @@ pub async fn create_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         ));
     }
     let change = lookup::change(cx, &who).await?;
+    cx.note_tag_change().await?;
     let tx = cx.tx()?;
     let tag = db::names::ensure(&tx, Registry::Tag, &name).await?;
     let config = TagConfig {
@@ -419,6 +461,7 @@ async fn edit(cx: &mut Call<'_>, tag_value: &Value, kwargs: &Struct) -> Result<(
     }
 
     let change = lookup::change(cx, &who).await?;
+    cx.note_tag_change().await?;
     let tx = cx.tx()?;
     if let Some(name) = &rename {
         db::names::rename(&tx, Registry::Tag, tag.id, name).await?;
@@ -479,6 +522,7 @@ pub async fn delete_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let tag = lookup::require_tag(cx.db(), &tag_value, None).await?;
     let who = lookup::authorize_tag_change(cx, Some(&tag), TagChange::Perm("tag")).await?;
     let change = lookup::change(cx, &who).await?;
+    cx.note_tag_change().await?;
     db::tags::delete(&cx.tx()?, tag.id, change).await?;
     info!(tag.name = %tag.name, tag.id = tag.id, "deleted tag {}", tag.name);
     Ok(Value::Nil)

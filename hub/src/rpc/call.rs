@@ -75,6 +75,8 @@ pub struct Call<'a> {
     session: Option<Session>,
     event_id: Option<i64>,
     permissions: Option<Vec<String>>,
+    /// The call changed tags (names, config or extra): cached tag answers die when it commits.
+    changed_tags: bool,
 }
 
 impl<'a> Call<'a> {
@@ -96,6 +98,7 @@ impl<'a> Call<'a> {
             session,
             event_id: None,
             permissions: None,
+            changed_tags: false,
         }
     }
 
@@ -128,6 +131,21 @@ impl<'a> Call<'a> {
     }
 
     /// Forgets the event (between multicall sub-calls).
+    /// Records that this call changes tags: other hubs are told when it commits (a
+    /// `kiln_tags` notification), and the dispatcher invalidates this hub's cache.
+    pub async fn note_tag_change(&mut self) -> Result<()> {
+        if !self.changed_tags {
+            db::tags::notify_changed(&self.tx()?).await?;
+            self.changed_tags = true;
+        }
+        Ok(())
+    }
+
+    /// True if the call changed tags.
+    pub(crate) fn changed_tags(&self) -> bool {
+        self.changed_tags
+    }
+
     pub(crate) fn reset_event(&mut self) {
         self.event_id = None;
     }

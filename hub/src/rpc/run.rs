@@ -172,6 +172,7 @@ async fn run_single(
             None => Ok(()),
         }
     };
+    let mut changed_tags = false;
     let result = if read_only {
         // Nothing to roll back for a read: record the call number alongside the handler's
         // queries (tokio-postgres pipelines them on the connection) instead of before them.
@@ -182,11 +183,18 @@ async fn run_single(
     } else {
         record.await?;
         let mut call = Call::new(ctx, name, peer, client, true, session.clone());
-        method.invoke(&mut call, Params::from_wire(params)).await
+        let result = method.invoke(&mut call, Params::from_wire(params)).await;
+        changed_tags = call.changed_tags();
+        result
     };
     if !read_only {
         match &result {
-            Ok(_) => conn.commit().await?,
+            Ok(_) => {
+                conn.commit().await?;
+                if changed_tags {
+                    ctx.tag_cache.invalidate();
+                }
+            }
             Err(_) => conn.rollback().await,
         }
     }
@@ -217,6 +225,7 @@ async fn run_multicall(
         session::record_callnum(conn.client()?, s).await?;
     }
     let mut results = Vec::with_capacity(calls.len());
+    let mut changed_tags = false;
     for entry in calls {
         let outcome = match sub_call(&entry) {
             Ok((name, params)) => {
@@ -230,6 +239,7 @@ async fn run_multicall(
                 match result {
                     Ok(value) => {
                         client.batch_execute("RELEASE SAVEPOINT multicall").await?;
+                        changed_tags |= call.changed_tags();
                         session = next_session;
                         Ok(value)
                     }
@@ -254,6 +264,9 @@ async fn run_multicall(
         });
     }
     conn.commit().await?;
+    if changed_tags {
+        ctx.tag_cache.invalidate();
+    }
     Ok(Value::Array(results))
 }
 

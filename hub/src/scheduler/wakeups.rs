@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -48,6 +48,8 @@ pub struct Wakeups {
     hosts: broadcast::Sender<HostEvent>,
     done: broadcast::Sender<i64>,
     listening: AtomicBool,
+    /// Moves on every `kiln_tags` notification and reconnection (see `cache::TagCache`).
+    tags: AtomicU64,
 }
 
 impl Default for Wakeups {
@@ -64,6 +66,7 @@ impl Wakeups {
             hosts: broadcast::channel(4096).0,
             done: broadcast::channel(4096).0,
             listening: AtomicBool::new(false),
+            tags: AtomicU64::new(0),
         }
     }
 
@@ -97,6 +100,11 @@ impl Wakeups {
         }
     }
 
+    /// The generation of tag changes announced by notifications.
+    pub fn tag_generation(&self) -> u64 {
+        self.tags.load(Ordering::Acquire)
+    }
+
     fn wake_everyone(&self) {
         self.work
             .send_modify(|generation| *generation = generation.wrapping_add(1));
@@ -106,6 +114,9 @@ impl Wakeups {
     pub fn deliver(&self, channel: &str, payload: &str) {
         match channel {
             "kiln_task_work" => self.wake_everyone(),
+            "kiln_tags" => {
+                self.tags.fetch_add(1, Ordering::AcqRel);
+            }
             "kiln_host" => {
                 if let Some(event) = HostEvent::parse(payload) {
                     let _ = self.hosts.send(event);
@@ -121,8 +132,8 @@ impl Wakeups {
     }
 }
 
-/// The channels the `task` trigger notifies.
-const CHANNELS: &str = "LISTEN kiln_task_work; LISTEN kiln_host; LISTEN kiln_task_done";
+/// The channels the `task` trigger (and tag changes) notify.
+const CHANNELS: &str = "LISTEN kiln_task_work; LISTEN kiln_host; LISTEN kiln_task_done; LISTEN kiln_tags";
 
 /// Listens until the process ends, reconnecting with a backoff.
 pub async fn listen(wakeups: Arc<Wakeups>, database_url: String) {
@@ -138,6 +149,8 @@ pub async fn listen(wakeups: Arc<Wakeups>, database_url: String) {
             }
         }
         wakeups.listening.store(false, Ordering::Relaxed);
+        // Tag changes announced while disconnected are lost: forget what was cached.
+        wakeups.tags.fetch_add(1, Ordering::AcqRel);
         wakeups.wake_everyone();
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -172,6 +185,7 @@ async fn listen_once(wakeups: &Wakeups, database_url: &str) -> Result<(), tokio_
     });
     let result = async {
         client.batch_execute(CHANNELS).await?;
+        wakeups.tags.fetch_add(1, Ordering::AcqRel);
         wakeups.listening.store(true, Ordering::Relaxed);
         wakeups.wake_everyone();
         info!("listening for task notifications");
