@@ -19,6 +19,8 @@ pub const UPGRADES: &[(i32, &str)] = &[
     (3, include_str!("../../../docs/schema/upgrades/0003-tasks.sql")),
     // Tags, inheritance, targets, package lists, comps groups.
     (4, include_str!("../../../docs/schema/upgrades/0004-tags.sql")),
+    // Builds, RPMs, tagging, external repos, repos, repo requests, buildroot contents.
+    (5, include_str!("../../../docs/schema/upgrades/0005-content.sql")),
 ];
 
 /// The schema version this hub expects.
