@@ -297,9 +297,7 @@ async fn lists_filter_order_and_page() {
         "platform"
     );
     assert_eq!(
-        list(&format!("?nsvc=testmodule:master:2820170817080815"))
-            .await
-            .body["meta"]["total"],
+        list("?nsvc=testmodule:master:2820170817080815").await.body["meta"]["total"],
         1
     );
     let short = list("?short=true&name=platform").await;

@@ -9,12 +9,8 @@ use hub::mbs::config::MbsConfig;
 use hub::testing::{TestHub, TestHubOptions};
 use serde_json::Value;
 
-/// The fixture documents.
+/// The fixture MBS's own tests submit.
 pub const TESTMODULE: &str = include_str!("../../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
-pub const SPEC: &str = include_str!("../../../common/src/modulemd/fixtures/spec-modulemd_stream_v2.yaml");
-pub const SCALA: &str = include_str!("../../../common/src/modulemd/fixtures/scala-2.10.yaml");
-pub const GOOD_COMBO: &str = include_str!("../../../common/src/modulemd/fixtures/good_combo_arches_v2.yaml");
-pub const BROKEN_STREAM: &str = include_str!("../../../common/src/modulemd/fixtures/broken_stream.yaml");
 
 /// A platform module for `f28`, importable as a bootstrap module of Koji tag `f28-build`.
 pub const PLATFORM_F28: &str = "document: modulemd
