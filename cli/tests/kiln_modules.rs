@@ -10,6 +10,28 @@ use hub::testing::{TestHub, TestHubOptions};
 
 const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
 
+/// rpkg 1.70's read commands (`pyrpkg.Commands.module_build_info` and `module_overview`) against
+/// the API, anonymously, as `fedpkg module-build-info` / `module-overview` run them. pyrpkg
+/// imports the `rpm` bindings at module level; these commands never use them, so a bare module
+/// stands in where the bindings are missing.
+const RPKG_READ: &str = r#"
+import sys, types
+try:
+    import rpm
+except ImportError:
+    sys.modules["rpm"] = types.ModuleType("rpm")
+import pyrpkg
+api_url, build_id, weburl = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cmd = pyrpkg.Commands.__new__(pyrpkg.Commands)
+version = cmd.module_get_api_version(api_url + "1/")
+cmd.module_api_url = "{0}{1}/".format(api_url, version)
+cmd._kojiweburl = weburl
+cmd.load_kojisession = lambda anon=False: None
+cmd.module_build_info(build_id)
+print("----")
+cmd.module_overview(limit=10, finished=False)
+"#;
+
 struct Run {
     code: i32,
     stdout: String,
@@ -165,6 +187,44 @@ async fn import_submit_inspect_and_cancel() {
     assert_eq!(
         missing.stderr,
         "Failed to get information about the module build #99:\nNo such module found.\n"
+    );
+
+    let rpkg = {
+        let api = format!("http://{addr}/module-build-service/");
+        let weburl = format!("http://{addr}/koji");
+        tokio::task::spawn_blocking(move || {
+            Command::new(kiln_tests::koji_python())
+                .args(["-c", RPKG_READ, &api, "2", &weburl])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let rpkg_out = String::from_utf8_lossy(&rpkg.stdout);
+    assert!(rpkg.status.success(), "{}", String::from_utf8_lossy(&rpkg.stderr));
+    let (rpkg_info, rpkg_overview) = rpkg_out.split_once("----\n").unwrap();
+    // rpkg prints what kiln prints, but walks components in the JSON's order.
+    assert!(
+        rpkg_info.starts_with(info.stdout.split("Components:").next().unwrap()),
+        "{rpkg_out}"
+    );
+    assert!(
+        rpkg_info.contains(
+            "    Name:       tangerine\n    NVR:        None\n    State:      undefined\n    Koji Task:  \n\n"
+        ),
+        "{rpkg_out}"
+    );
+    assert_eq!(
+        rpkg_overview,
+        format!(
+            "ID:       2\nName:     testmodule\nStream:   master\nVersion:  {version}\nScratch:  False\nKoji Tag: {}\nOwner:    alice\nState:    init\n\n",
+            info.stdout
+                .lines()
+                .nth(4)
+                .unwrap()
+                .trim_start_matches("Koji Tag:       ")
+        )
     );
 
     let overview = kiln(&config, home, &["module-overview", "--unfinished"]).await;

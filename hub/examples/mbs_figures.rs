@@ -4,7 +4,11 @@
 //!
 //! Run: `TEST_DATABASE_URL=… cargo run --release -p hub --example mbs_figures [SUBMISSIONS]`.
 
-#![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a measuring program, not library code")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a measuring program, not library code"
+)]
 
 use std::path::Path;
 use std::process::Command;
@@ -81,12 +85,20 @@ async fn main() {
         let dir = rpms.join(package);
         std::fs::create_dir_all(&dir).unwrap();
         git(&dir, "2020-01-01T00:00:00Z", &["init", "-q", "-b", "master"]);
-        git(&dir, "2020-01-01T00:00:00Z", &["commit", "-q", "--allow-empty", "-m", "x"]);
+        git(
+            &dir,
+            "2020-01-01T00:00:00Z",
+            &["commit", "-q", "--allow-empty", "-m", "x"],
+        );
     }
     let module_dir = git_dir.path().join("modules/testmodule");
     std::fs::create_dir_all(&module_dir).unwrap();
     std::fs::write(module_dir.join("testmodule.yaml"), TESTMODULE).unwrap();
-    git(&module_dir, "2020-01-01T00:00:00Z", &["init", "-q", "-b", "master"]);
+    git(
+        &module_dir,
+        "2020-01-01T00:00:00Z",
+        &["init", "-q", "-b", "master"],
+    );
     git(&module_dir, "2020-01-01T00:00:00Z", &["add", "testmodule.yaml"]);
     let mut commits = Vec::new();
     for n in 0..submissions {
