@@ -41,6 +41,9 @@ pub struct Config {
     /// Task scheduling and host liveness.
     #[serde(default)]
     pub scheduler: SchedulerConfig,
+    /// The Module Build Service.
+    #[serde(default)]
+    pub mbs: crate::mbs::config::MbsConfig,
 }
 
 /// Task scheduling and host liveness.
@@ -282,6 +285,7 @@ impl Config {
                 "scheduler.max_task_runs and scheduler.default_maxjobs must be at least 1".into(),
             ));
         }
+        self.mbs.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }
