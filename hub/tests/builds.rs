@@ -247,6 +247,32 @@ async fn imported_builds_are_tagged_through_a_task_and_listed() {
         let listed = ok(&admin, "listBuilds", vec![], vec![("packageID", s("hello"))]);
         assert_eq!(nvrs(&listed), ["hello-1.0-1"]);
         assert!(listed.as_array().unwrap()[0].get("id").is_none());
+        assert_eq!(
+            ok(&admin, "findBuildID", vec![s("hello-1.0-1")], vec![]),
+            int(build_id)
+        );
+        let (code, message) = fault(admin.call_kw(
+            "createEmptyBuild",
+            vec![s("hello"), s("1.0"), s("1"), Value::Nil],
+            vec![],
+        ));
+        assert_eq!(code, 1000);
+        assert!(
+            message.starts_with(&format!("Build already exists (id={build_id}, state=COMPLETE): ")),
+            "{message}"
+        );
+        let empty = id(&ok(
+            &admin,
+            "createEmptyBuild",
+            vec![s("empty"), s("1"), s("1"), Value::Nil],
+            vec![],
+        ));
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![int(empty)], vec![]), "state"),
+            &int(1)
+        );
+        let untagged = ok(&admin, "untaggedBuilds", vec![], vec![]);
+        assert_eq!(untagged.as_array().unwrap().len(), 2);
         let changelog = ok(&admin, "getChangelogEntries", vec![int(build_id)], vec![]);
         assert_eq!(
             field(&changelog.as_array().unwrap()[0], "text"),
@@ -699,6 +725,17 @@ async fn a_builder_imports_a_build_through_host_calls() {
         assert_eq!(field(&listing.as_array().unwrap()[0], "name"), &s("bash"));
         let buildroot = ok(&admin, "getBuildroot", vec![int(br)], vec![]);
         assert_eq!(field(&buildroot, "state"), &int(3));
+        assert_eq!(field(&buildroot, "tag_name"), &s("build-tag"));
+        assert_eq!(field(&buildroot, "repo_id"), &int(repo_id));
+        let bash_id = field(&installed[0], "id").clone();
+        let users = ok(&admin, "listBuildroots", vec![], vec![("rpmID", bash_id)]);
+        assert_eq!(users.as_array().unwrap().len(), 1);
+        let average = ok(&admin, "getAverageBuildDuration", vec![s("hello")], vec![]);
+        assert!(matches!(average, Value::Double(d) if d >= 0.0), "{average:?}");
+        assert_eq!(
+            ok(&admin, "getAverageBuildDuration", vec![s("nopkg")], vec![]),
+            Value::Nil
+        );
         let logs = ok(&admin, "getBuildLogs", vec![s("hello-3.0-1")], vec![]);
         assert_eq!(
             logs,

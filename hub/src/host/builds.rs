@@ -86,7 +86,12 @@ pub async fn init_build(cx: &mut Call<'_>, host: Host, params: Params) -> Result
 }
 
 /// Koji's `new_build` + `recycle_build`: a new build, or the old one of the same NVR reused.
-async fn new_build(tx: &Tx<'_>, name: &str, mut new: NewBuild<'_>, described: &Value) -> Result<i64> {
+pub(crate) async fn new_build(
+    tx: &Tx<'_>,
+    name: &str,
+    mut new: NewBuild<'_>,
+    described: &Value,
+) -> Result<i64> {
     let package = db::names::ensure(tx, Registry::Package, name).await?;
     new.package_id = package.id;
     let Some(old) = db::builds::get_by_nvr(tx, name, new.version, new.release).await? else {

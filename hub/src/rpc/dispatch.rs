@@ -234,6 +234,10 @@ static METHODS: &[Method] = methods! {
     // Builds, rpms, tagging, imports and external repos.
     "build" => Write root::build_task::build,
     "getBuild" => Read root::builds::get_build,
+    "findBuildID" => Read root::build_admin::find_build_id,
+    "createEmptyBuild" => Write root::build_admin::create_empty_build,
+    "untaggedBuilds" => Read root::build_admin::untagged_builds,
+    "getAverageBuildDuration" => Read root::build_admin::get_average_build_duration,
     "listBuilds" => Read root::builds::list_builds,
     "getBuildType" => Read root::builds::get_build_type,
     "listBTypes" => Read root::builds::list_btypes,
