@@ -1,7 +1,7 @@
 //! The stock `koji` 1.36.1 client with builds: `import` of a source and a noarch rpm built here
 //! with rpmbuild, `add-pkg`, `tag-build` run by a real builder's `tagBuild` task, `list-tagged`,
 //! `latest-build`, `buildinfo`, `list-builds`, `download-build --topurl` (read back with
-//! `rpm -qpi`), `untag-build`, `list-history`, and the refusals: a package not in the tag's
+//! `rpm -qpi`), `untag-build`, `list-history`, `add-external-repo`, and the refusals: a package not in the tag's
 //! list, an unknown build, a duplicate import.
 
 use std::path::Path;
@@ -159,6 +159,19 @@ async fn imported_rpms_are_tagged_listed_and_downloaded_with_the_stock_client() 
         assert_eq!(lines.len(), 2, "{}", out.stdout);
         assert!(lines[0].contains("hello-1.0-1 tagged into dest by admin"), "{}", out.stdout);
         assert!(lines[1].contains("hello-1.0-1 untagged from dest by admin"), "{}", out.stdout);
+
+        let out = admin(
+            &cli,
+            &["add-external-repo", "-t", "dest", "-a", "x86_64,noarch", "fedora", "file:///srv/fedora/"],
+        )
+        .ok();
+        assert_eq!(
+            out.stdout,
+            "Created external repo 1\nAdded external repo fedora to tag dest (priority 5)\n"
+        );
+        let out = anonymous(&cli, &["list-external-repos", "--tag", "dest"]).ok();
+        assert!(out.stdout.contains("fedora"), "{}", out.stdout);
+        assert!(out.stdout.contains("file:///srv/fedora/"), "{}", out.stdout);
 
         assert_clean(&session, &mut builders, &marker);
     })
