@@ -967,3 +967,234 @@ async fn external_repos_attach_to_tags_with_inheritance() {
     .await;
     hub.shutdown().await;
 }
+
+/// Tags `nvr` into `tag` directly, creating it as an empty build first if needed.
+fn tag_empty(admin: &ClientSession, tag: &str, nvr: &str) -> i64 {
+    let parts: Vec<&str> = nvr.rsplitn(3, '-').collect();
+    let build = ok(admin, "getBuild", vec![s(nvr)], vec![]);
+    let build_id = if build.is_nil() {
+        id(&ok(
+            admin,
+            "createEmptyBuild",
+            vec![s(parts[2]), s(parts[1]), s(parts[0]), Value::Nil],
+            vec![],
+        ))
+    } else {
+        id(field(&build, "id"))
+    };
+    ok(
+        admin,
+        "tagBuildBypass",
+        vec![s(tag), s(nvr)],
+        vec![("force", Value::Bool(true))],
+    );
+    build_id
+}
+
+#[tokio::test]
+async fn the_latest_build_is_the_newest_tagging_in_the_nearest_tag() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    hub.add_user("carol", "pw", &[]).await;
+    let url = hub.url();
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let carol = login(&url, "carol", "pw");
+        tags(&admin);
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("dest"), s("world")],
+            vec![("owner", s("admin"))],
+        );
+        tag_empty(&admin, "dest", "hello-2-1");
+        tag_empty(&admin, "dest", "hello-1-1");
+        tag_empty(&admin, "dest", "world-1-1");
+        // The newest tagging wins, not the highest version.
+        let latest = ok(&admin, "getLatestBuilds", vec![s("dest")], vec![]);
+        assert_eq!(nvrs(&latest), ["world-1-1", "hello-1-1"]);
+        tag_empty(&admin, "dest", "hello-2-1");
+        let latest = ok(
+            &admin,
+            "getLatestBuilds",
+            vec![s("dest")],
+            vec![("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&latest), ["hello-2-1"]);
+        let two = ok(
+            &admin,
+            "listTagged",
+            vec![s("dest")],
+            vec![("latest", int(2)), ("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&two), ["hello-2-1", "hello-1-1"]);
+        // A build in the child hides the parent's; a block in the child hides the package.
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("child"), s("hello")],
+            vec![("owner", s("admin"))],
+        );
+        tag_empty(&admin, "child", "hello-0.5-1");
+        let latest = ok(&admin, "getLatestBuilds", vec![s("child")], vec![]);
+        assert_eq!(nvrs(&latest), ["hello-0.5-1", "world-1-1"]);
+        ok(&admin, "packageListBlock", vec![s("child"), s("world")], vec![]);
+        assert_eq!(
+            nvrs(&ok(&admin, "getLatestBuilds", vec![s("child")], vec![])),
+            ["hello-0.5-1"]
+        );
+        // As of an earlier event.
+        let event = id(field(&ok(&admin, "getLastEvent", vec![], vec![]), "id"));
+        ok(&admin, "untagBuild", vec![s("dest"), s("hello-2-1")], vec![]);
+        let then = ok(
+            &admin,
+            "listTagged",
+            vec![s("dest")],
+            vec![("event", int(event)), ("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&then), ["hello-2-1", "hello-1-1"]);
+        assert_eq!(
+            nvrs(&ok(
+                &admin,
+                "listTagged",
+                vec![s("dest")],
+                vec![("package", s("hello"))]
+            )),
+            ["hello-1-1"]
+        );
+
+        // moveBuild is a tagBuild task with the source tag.
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("other"), s("hello")],
+            vec![("owner", s("admin"))],
+        );
+        let task_id = id(&ok(
+            &admin,
+            "moveBuild",
+            vec![s("dest"), s("other"), s("hello-1-1")],
+            vec![],
+        ));
+        let request = ok(&admin, "getTaskRequest", vec![int(task_id)], vec![]);
+        let other_id = id(field(&ok(&admin, "getTag", vec![s("other")], vec![]), "id"));
+        let dest_id = id(field(&ok(&admin, "getTag", vec![s("dest")], vec![]), "id"));
+        assert_eq!(request.as_array().unwrap()[0], int(other_id));
+        assert_eq!(request.as_array().unwrap()[3], int(dest_id));
+        let (_, host) = add_host(&url, &admin, "builder1", &["noarch"]);
+        assert_eq!(take_task(&host, &["tagBuild"]), task_id);
+        let build_id = id(field(&ok(&admin, "getBuild", vec![s("hello-1-1")], vec![]), "id"));
+        ok(
+            &host,
+            "host.tagBuild",
+            vec![int(task_id), int(other_id), int(build_id)],
+            vec![("fromtag", int(dest_id))],
+        );
+        close(&host, task_id);
+        assert_eq!(
+            nvrs(&ok(&admin, "listTagged", vec![s("other")], vec![])),
+            ["hello-1-1"]
+        );
+        assert_eq!(
+            nvrs(&ok(
+                &admin,
+                "listTagged",
+                vec![s("dest")],
+                vec![("package", s("hello"))]
+            )),
+            Vec::<String>::new()
+        );
+
+        // listBuilds filters and paging.
+        let complete = ok(
+            &admin,
+            "listBuilds",
+            vec![],
+            vec![
+                ("state", int(1)),
+                ("pattern", s("hello-*")),
+                (
+                    "queryOpts",
+                    Value::structure([("order", s("-build_id")), ("limit", int(2))]),
+                ),
+            ],
+        );
+        assert_eq!(nvrs(&complete), ["hello-0.5-1", "hello-1-1"]);
+        let count = ok(
+            &admin,
+            "listBuilds",
+            vec![],
+            vec![
+                ("prefix", s("wor")),
+                ("queryOpts", Value::structure([("countOnly", Value::Bool(true))])),
+            ],
+        );
+        assert_eq!(count, int(1));
+        assert_eq!(
+            ok(
+                &admin,
+                "getNextRelease",
+                vec![Value::structure([("name", s("hello")), ("version", s("2"))])],
+                vec![]
+            ),
+            s("2")
+        );
+
+        // Deleting needs an untagged build; resetting forgets everything.
+        fails(
+            &admin,
+            "deleteBuild",
+            vec![s("hello-1-1")],
+            vec![],
+            FaultCode::Generic,
+            "Cannot delete build, tagged: other",
+        );
+        fails(
+            &carol,
+            "deleteBuild",
+            vec![s("hello-2-1")],
+            vec![],
+            FaultCode::ActionNotAllowed,
+            "admin permission required (logged in as carol)",
+        );
+        assert_eq!(
+            ok(&admin, "deleteBuild", vec![s("hello-2-1")], vec![]),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![s("hello-2-1")], vec![]), "state"),
+            &int(2)
+        );
+        ok(&admin, "resetBuild", vec![s("hello-1-1")], vec![]);
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![s("hello-1-1")], vec![]), "state"),
+            &int(4)
+        );
+        assert_eq!(
+            ok(&admin, "listTagged", vec![s("other")], vec![]),
+            Value::Array(vec![])
+        );
+        fails(
+            &carol,
+            "cancelBuild",
+            vec![s("world-1-1")],
+            vec![],
+            FaultCode::ActionNotAllowed,
+            "Cannot cancel build, not owner",
+        );
+        assert_eq!(
+            ok(&admin, "cancelBuild", vec![s("world-1-1")], vec![]),
+            Value::Bool(false)
+        );
+        fails(
+            &carol,
+            "build",
+            vec![s("git+file:///srv/x.git#1"), s("nope")],
+            vec![("priority", int(-5))],
+            FaultCode::ActionNotAllowed,
+            "only admins may create high-priority tasks",
+        );
+    })
+    .await;
+    hub.shutdown().await;
+}
