@@ -242,6 +242,26 @@ async fn imported_builds_are_tagged_through_a_task_and_listed() {
             vec![("rpm_id", field(&rpm, "id").clone())],
         );
         assert_eq!(field(&sigs.as_array().unwrap()[0], "sigkey"), &s(""));
+        let headers = ok(
+            &admin,
+            "getRPMHeaders",
+            vec![],
+            vec![
+                ("rpmID", field(&rpm, "id").clone()),
+                (
+                    "headers",
+                    Value::Array(vec![s("license"), s("summary"), s("nosuch")]),
+                ),
+            ],
+        );
+        assert_eq!(
+            headers,
+            Value::structure([
+                ("license", s("MIT")),
+                ("nosuch", Value::Nil),
+                ("summary", s("Kiln test package hello")),
+            ])
+        );
         let found = ok(&admin, "getRPM", vec![s("hello-1.0-1.noarch")], vec![]);
         assert_eq!(field(&found, "id"), field(&rpm, "id"));
         let listed = ok(&admin, "listBuilds", vec![], vec![("packageID", s("hello"))]);

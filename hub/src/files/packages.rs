@@ -161,6 +161,55 @@ pub fn read_changelog(path: &Path) -> Result<Vec<ChangelogEntry>> {
         .collect())
 }
 
+/// A header value for `getRPMHeaders`: text, a number, or absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// A string header.
+    Text(String),
+    /// A numeric header.
+    Number(i64),
+    /// The header is not in the file, or Kiln does not read it.
+    Missing,
+}
+
+/// Reads the named headers (lower-case rpm tag names without `RPMTAG_`) of an rpm. Blocking.
+pub fn read_named_headers(path: &Path, names: &[String]) -> Result<Vec<(String, HeaderValue)>> {
+    let metadata = rpm::PackageMetadata::open(path).map_err(|e| bad_rpm(path, e))?;
+    let text = |r: std::result::Result<&str, rpm::Error>| {
+        r.map_or(HeaderValue::Missing, |t| HeaderValue::Text(t.to_owned()))
+    };
+    let number = |r: std::result::Result<u64, rpm::Error>| {
+        r.ok()
+            .and_then(|n| i64::try_from(n).ok())
+            .map_or(HeaderValue::Missing, HeaderValue::Number)
+    };
+    Ok(names
+        .iter()
+        .map(|name| {
+            let value = match name.to_ascii_lowercase().as_str() {
+                "name" => text(metadata.get_name()),
+                "version" => text(metadata.get_version()),
+                "release" => text(metadata.get_release()),
+                "arch" => text(metadata.get_arch()),
+                "epoch" => number(metadata.get_epoch().map(u64::from)),
+                "license" => text(metadata.get_license()),
+                "summary" => text(metadata.get_summary()),
+                "description" => text(metadata.get_description()),
+                "url" => text(metadata.get_url()),
+                "vendor" => text(metadata.get_vendor()),
+                "packager" => text(metadata.get_packager()),
+                "group" => text(metadata.get_group()),
+                "buildhost" => text(metadata.get_build_host()),
+                "buildtime" => number(metadata.get_build_time()),
+                "sourcerpm" => text(metadata.get_source_rpm()),
+                "size" => number(metadata.get_installed_size()),
+                _ => HeaderValue::Missing,
+            };
+            (name.clone(), value)
+        })
+        .collect())
+}
+
 /// A build's directory relative to topdir: `packages/<name>/<version>/<release>`.
 pub fn build_rel(name: &str, version: &str, release: &str) -> String {
     format!("packages/{name}/{version}/{release}")

@@ -264,6 +264,7 @@ static METHODS: &[Method] = methods! {
     "getRPM" => Read root::rpms::get_rpm,
     "listRPMs" => Read root::rpms::list_rpms,
     "listBuildRPMs" => Read root::rpms::list_build_rpms,
+    "getRPMHeaders" => Read root::rpms::get_rpm_headers,
     "queryRPMSigs" => Read root::rpms::query_rpm_sigs,
     "getBuildrootListing" => Read root::rpms::get_buildroot_listing,
     "importRPM" => Write root::rpms::import_rpm,
