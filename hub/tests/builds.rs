@@ -228,6 +228,14 @@ async fn imported_builds_are_tagged_through_a_task_and_listed() {
         fails(
             &admin,
             "getBuild",
+            vec![s("nope")],
+            vec![],
+            FaultCode::Generic,
+            "invalid format: nope",
+        );
+        fails(
+            &admin,
+            "getBuild",
             vec![s("nope-1-1")],
             vec![("strict", Value::Bool(true))],
             FaultCode::Generic,

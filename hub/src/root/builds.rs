@@ -127,15 +127,13 @@ pub async fn get_build(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let mut b = params.bind(&SIG)?;
     let info = b.next_raw();
     let strict: bool = b.arg()?;
-    match find_build(cx.db(), &info).await {
-        Ok(Some(row)) => Ok(to_value(&build_info(&row))?),
-        Ok(None) if strict => Err(Error::NoSuchBuild {
+    // A string that is not an NVR is an error even when not strict, as in Koji.
+    match find_build(cx.db(), &info).await? {
+        Some(row) => Ok(to_value(&build_info(&row))?),
+        None if strict => Err(Error::NoSuchBuild {
             build: info.to_string(),
         }),
-        Ok(None) => Ok(Value::Nil),
-        Err(e) if strict => Err(e),
-        Err(Error::Generic(_)) => Ok(Value::Nil),
-        Err(e) => Err(e),
+        None => Ok(Value::Nil),
     }
 }
 
