@@ -9,7 +9,7 @@ use common::FaultCode;
 use common::client::ClientSession;
 use common::xmlrpc::{Value, encode_response};
 use hub::test_clients::{add_host, blocking, check_in, fault, login};
-use hub::test_rpms::{build_noarch, query};
+use hub::test_rpms::{build_noarch, query, sign};
 use hub::testing::TestHub;
 
 fn s(text: &str) -> Value {
@@ -875,6 +875,48 @@ async fn a_builder_imports_a_build_through_host_calls() {
                 id(&ok(&other, "host.getID", vec![], vec![]))
             ),
         );
+    })
+    .await;
+    hub.shutdown().await;
+}
+
+#[tokio::test]
+async fn signed_rpms_record_their_key() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let url = hub.url();
+    let fixtures = hub.path().join("fixtures");
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let built = build_noarch(&fixtures, "signed", "1", "1");
+        let sigmd5 = query(&built.rpm, "%{SIGMD5}");
+        let key = sign(&fixtures, &[&built.srpm, &built.rpm]);
+        upload(&admin, &built.srpm, "cli-import/s");
+        upload(&admin, &built.rpm, "cli-import/s");
+        ok(
+            &admin,
+            "importRPM",
+            vec![s("cli-import/s"), s(&file_name(&built.srpm))],
+            vec![],
+        );
+        let rpm = ok(
+            &admin,
+            "importRPM",
+            vec![s("cli-import/s"), s(&file_name(&built.rpm))],
+            vec![],
+        );
+        // Signing does not change the payload hash.
+        assert_eq!(field(&rpm, "payloadhash"), &s(&sigmd5));
+        let sigs = ok(
+            &admin,
+            "queryRPMSigs",
+            vec![],
+            vec![("rpm_id", field(&rpm, "id").clone())],
+        );
+        let sigs = sigs.as_array().unwrap();
+        assert_eq!(sigs.len(), 1);
+        assert_eq!(field(&sigs[0], "sigkey"), &s(&key));
+        assert_eq!(key.len(), 8);
     })
     .await;
     hub.shutdown().await;

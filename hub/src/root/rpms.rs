@@ -395,7 +395,7 @@ pub async fn insert_rpm(
         },
     )
     .await?;
-    db::rpms::add_sig(tx, rpm_id, "", &header.sighash).await?;
+    db::rpms::add_sig(tx, rpm_id, &header.sigkey, &header.sighash).await?;
     let build_rel = packages::build_rel(&build.package_name, &build.version, &build.release);
     packages::place(
         topdir,
