@@ -44,6 +44,10 @@ pub struct Config {
     /// The Module Build Service.
     #[serde(default)]
     pub mbs: crate::mbs::config::MbsConfig,
+    /// SCM URLs `build` accepts, as shell globs over the URL without its `#commit` (Kiln's
+    /// form of kojid's `allowed_scms`); empty refuses every SCM build.
+    #[serde(default)]
+    pub allowed_scms: Vec<String>,
 }
 
 /// Task scheduling and host liveness.

@@ -351,6 +351,7 @@ impl TestHub {
             db_pool_size: 8,
             scheduler: options.scheduler.unwrap_or_default(),
             mbs: options.mbs.unwrap_or_else(crate::mbs::config::MbsConfig::dev),
+            allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();
