@@ -23,6 +23,7 @@ pub mod inheritance;
 pub mod logging;
 pub mod pg;
 pub mod pyjson;
+pub mod repos;
 pub mod root;
 pub mod rpc;
 pub mod scheduler;
@@ -31,6 +32,8 @@ pub mod tasks;
 pub mod test_clients;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_content;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -79,6 +82,7 @@ impl Hub {
         let background = vec![
             tokio::spawn(scheduler::wakeups::listen(ctx.wakeups.clone(), database_url)),
             tokio::spawn(scheduler::monitor::run(ctx.clone())),
+            tokio::spawn(repos::policy::run(ctx.clone())),
         ];
         Ok(Hub {
             ctx,

@@ -536,11 +536,12 @@ pub async fn query(client: &Client, spec: &TableSpec, filter: &HistoryFilter) ->
 }
 
 /// The versioned tables whose changes change a tag's contents, by the column naming the tag.
-/// (`tag_listing`, `tag_external_repos` and `tag_updates` join when their areas land.)
+/// (`tag_external_repos` and `tag_updates` join when their areas land.)
 const TAG_CHANGE_TABLES: &[&str] = &[
     "tag_config",
     "tag_extra",
     "tag_inheritance",
+    "tag_listing",
     "tag_packages",
     "group_config",
     "group_package_listing",

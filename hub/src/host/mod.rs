@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod hosts;
+pub mod repos;
 pub mod subtasks;
 pub mod tasks;
 pub mod wait;

@@ -19,5 +19,6 @@ pub mod history;
 pub mod inheritance;
 pub mod lookup;
 pub mod packages;
+pub mod repos;
 pub mod tags;
 pub mod targets;
