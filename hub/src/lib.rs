@@ -76,7 +76,8 @@ impl Hub {
             let mut client = pool.get().await.map_err(Error::DatabaseOutage)?;
             db::schema::apply(&mut client).await?;
         }
-        std::fs::create_dir_all(&config.topdir).map_err(|e| Error::io("create", &config.topdir, e))?;
+        let repos_dir = config.topdir.join("repos");
+        std::fs::create_dir_all(&repos_dir).map_err(|e| Error::io("create", &repos_dir, e))?;
         let tls = config.tls.as_ref().map(http::tls::acceptor).transpose()?;
         let ctx = Ctx::new(config, pool, tls);
         let background = vec![
