@@ -136,14 +136,14 @@ async fn pass(ctx: &Ctx, tx: &Tx<'_>) -> Result<(Report, Removed)> {
             Vec::new(),
         ));
     }
-    let queue_user = match db::repos::user_id(tx, &config.queue_user).await? {
-        Some(id) => id,
-        None => db::repos::create_queue_user(tx, &config.queue_user).await?,
+    let mut queue_user = QueueUser {
+        name: &config.queue_user,
+        id: db::repos::user_id(tx, &config.queue_user).await?,
     };
     let mut report = Report::default();
     mark_failed_repos(tx).await?;
-    report.requests_made = auto_requests(tx, queue_user).await?;
-    check_queue(tx, config, queue_user, &mut report).await?;
+    report.requests_made = auto_requests(tx, &mut queue_user).await?;
+    check_queue(tx, config, &mut queue_user, &mut report).await?;
     update_end_events(tx).await?;
     for repo_id in db::repos::expirable(tx, config.keep_ready).await? {
         db::repos::set_state(tx, repo_id, RepoState::Expired).await?;
@@ -157,6 +157,24 @@ async fn pass(ctx: &Ctx, tx: &Tx<'_>) -> Result<(Report, Removed)> {
     report.deleted = removed.len();
     db::repos::clean_requests(tx, config.request_clean_seconds).await?;
     Ok((report, removed))
+}
+
+/// The user the loop's requests and tasks belong to, created the first time it is needed
+/// (so a hub that never makes a repo has no such user).
+struct QueueUser<'a> {
+    name: &'a str,
+    id: Option<i64>,
+}
+
+impl QueueUser<'_> {
+    async fn get(&mut self, tx: &Tx<'_>) -> Result<i64> {
+        if let Some(id) = self.id {
+            return Ok(id);
+        }
+        let id = db::repos::create_queue_user(tx, self.name).await?;
+        self.id = Some(id);
+        Ok(id)
+    }
 }
 
 /// INIT repos whose task failed or was canceled will never be finished: PROBLEM.
@@ -184,7 +202,7 @@ async fn mark_failed_repos(tx: &Tx<'_>) -> Result<()> {
 }
 
 /// Requests a repo for every automatic tag that changed since its newest repo.
-async fn auto_requests(tx: &Tx<'_>, queue_user: i64) -> Result<usize> {
+async fn auto_requests(tx: &Tx<'_>, queue_user: &mut QueueUser<'_>) -> Result<usize> {
     let default_opts = RepoOpts::new();
     let mut made = 0;
     for tag_id in db::repos::auto_tags(tx).await? {
@@ -223,7 +241,7 @@ async fn auto_requests(tx: &Tx<'_>, queue_user: i64) -> Result<usize> {
         }
         if let Some(open) = waiting
             .iter()
-            .find(|r| r.owner == queue_user && r.task_id.is_none() && r.at_event.is_none())
+            .find(|r| Some(r.owner) == queue_user.id && r.task_id.is_none() && r.at_event.is_none())
         {
             db::repos::raise_min_event(tx, open.id, last).await?;
             continue;
@@ -231,7 +249,7 @@ async fn auto_requests(tx: &Tx<'_>, queue_user: i64) -> Result<usize> {
         db::repos::insert_request(
             tx,
             &NewRequest {
-                owner: queue_user,
+                owner: queue_user.get(tx).await?,
                 priority: AUTO_PRIORITY,
                 tag_id,
                 at_event: None,
@@ -257,7 +275,12 @@ fn group_key(request: &RequestRow) -> GroupKey {
     )
 }
 
-async fn check_queue(tx: &Tx<'_>, config: &RepoConfig, queue_user: i64, report: &mut Report) -> Result<()> {
+async fn check_queue(
+    tx: &Tx<'_>,
+    config: &RepoConfig,
+    queue_user: &mut QueueUser<'_>,
+    report: &mut Report,
+) -> Result<()> {
     let filter = RequestFilter {
         active: Some(true),
         without_repo: true,
@@ -340,7 +363,7 @@ async fn check_queue(tx: &Tx<'_>, config: &RepoConfig, queue_user: i64, report: 
         if running_tasks.len() >= config.max_tasks {
             break;
         }
-        if request.owner == queue_user {
+        if Some(request.owner) == queue_user.id {
             let quiet = now - request.update_time.koji_ts();
             let age = now - request.create_time.koji_ts();
             if quiet < config.debounce_seconds && age < config.max_delay_seconds {
@@ -349,7 +372,8 @@ async fn check_queue(tx: &Tx<'_>, config: &RepoConfig, queue_user: i64, report: 
                 continue;
             }
         }
-        let task_id = make_task(tx, request, queue_user).await?;
+        let owner = queue_user.get(tx).await?;
+        let task_id = make_task(tx, request, owner).await?;
         db::repos::set_request_task(tx, request.id, Some(task_id), request.tries + 1).await?;
         info!(
             task.id = task_id,
