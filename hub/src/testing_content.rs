@@ -249,3 +249,27 @@ pub async fn user_id(pool: &Pool, name: &str) -> i64 {
         .expect("user")
         .get(0)
 }
+
+/// Records a live (BUILDING, not retired) standard buildroot of `host_id` for `task_id` that
+/// uses `repo_id`, as `host.newBuildRoot` will. Returns its id.
+pub async fn insert_buildroot(pool: &Pool, host_id: i64, repo_id: i64, task_id: i64) -> i64 {
+    let client = pool.get().await.expect("pool");
+    let buildroot_id: i64 = client
+        .query_one(
+            "INSERT INTO buildroot (br_type, container_type, container_arch) VALUES (0, 'chroot', 'x86_64') \
+             RETURNING id",
+            &[],
+        )
+        .await
+        .expect("buildroot")
+        .get(0);
+    client
+        .execute(
+            "INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id, state) \
+             VALUES ($1, $2, $3, $4, 2)",
+            &[&buildroot_id, &host_id, &repo_id, &task_id],
+        )
+        .await
+        .expect("standard buildroot");
+    buildroot_id
+}

@@ -739,3 +739,89 @@ async fn a_failed_regeneration_leaves_a_problem_repo_and_is_retried() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_repos_are_deleted_except_the_newest_and_those_a_buildroot_uses() {
+    let hub = start(RepoConfig {
+        keep_newest: 1,
+        delete_after_seconds: 0.0,
+        ..quick_repos()
+    })
+    .await;
+    let url = hub.url();
+    let (host_id, build_tag) = blocking({
+        let url = url.clone();
+        move || {
+            let admin = login(&url, "admin", "pw");
+            make_tags(&admin);
+            let host_id = kw(
+                &admin,
+                "addHost",
+                vec![s("builder"), Value::Array(vec![s("x86_64")])],
+                vec![("password", s("hostpw"))],
+            )
+            .as_i64()
+            .unwrap();
+            let build_tag = call(&admin, "getTag", vec![s("build")])
+                .get("id")
+                .and_then(Value::as_i64)
+                .unwrap();
+            (host_id, build_tag)
+        }
+    })
+    .await;
+    let host = blocking({
+        let url = url.clone();
+        move || {
+            let host = login(&url, "builder", "hostpw");
+            host.exclusive(false).unwrap();
+            host
+        }
+    })
+    .await;
+    let host = std::sync::Arc::new(host);
+    // Three repos in a row, through newRepo tasks the test plays; a buildroot uses the first.
+    let mut made = Vec::new();
+    for n in 0..3 {
+        let host = host.clone();
+        let url = url.clone();
+        made.push(
+            blocking(move || {
+                let admin = login(&url, "admin", "pw");
+                let task_id = call(&admin, "newRepo", vec![s("build")]).as_i64().unwrap();
+                (
+                    task_id,
+                    play_new_repo(&host, task_id, build_tag, &["x86_64"], || {}).0,
+                )
+            })
+            .await,
+        );
+        if n == 0 {
+            hub::testing_content::insert_buildroot(&hub.ctx.pool, host_id, made[0].1, made[0].0).await;
+        }
+    }
+    let topdir = hub.topdir();
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let state = |repo_id: i64| {
+            call(&admin, "repoInfo", vec![Value::Int(repo_id)])
+                .get("state")
+                .and_then(Value::as_i64)
+                .unwrap()
+        };
+        let middle = topdir.join(format!("repos/build/{}", made[1].1));
+        wait_for(Duration::from_secs(10), "the middle repo deleted", || {
+            (state(made[1].1) == DELETED && !middle.exists()).then_some(())
+        });
+        assert_eq!(state(made[0].1), EXPIRED, "a buildroot uses it");
+        assert_eq!(state(made[2].1), READY);
+        assert!(topdir.join(format!("repos/build/{}", made[0].1)).exists());
+        assert_eq!(
+            call(&admin, "repoDelete", vec![Value::Int(made[0].1)]),
+            Value::Int(1)
+        );
+        let refs = call(&admin, "repo.references", vec![Value::Int(made[0].1)]);
+        assert_eq!(refs.as_array().unwrap().len(), 1);
+    })
+    .await;
+}
