@@ -351,6 +351,24 @@ async fn repo_init_and_done_refuse_bad_input() {
         );
         let init = call(&host, "host.repoInit", vec![s("build")]);
         let repo_id = init.as_array().unwrap()[0].as_i64().unwrap();
+        let again = call(&host, "host.repoInit", vec![s("build")]);
+        assert_ne!(again, init, "without a task, each repoInit makes a repo");
+        // A newRepo task that runs again (its host died) resumes the repo it started.
+        let task_id = call(&admin, "newRepo", vec![s("build")]).as_i64().unwrap();
+        call(&host, "host.openTask", vec![Value::Int(task_id)]);
+        let first = kw(
+            &host,
+            "host.repoInit",
+            vec![s("build")],
+            vec![("task_id", Value::Int(task_id))],
+        );
+        let rerun = kw(
+            &host,
+            "host.repoInit",
+            vec![s("build")],
+            vec![("task_id", Value::Int(task_id))],
+        );
+        assert_eq!(first, rerun);
         // Every arch must have its repodata; nothing becomes READY otherwise.
         assert_eq!(
             fault(host.call(

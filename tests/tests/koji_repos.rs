@@ -145,6 +145,7 @@ async fn regen_wait_taginfo_then_dnf_lists_and_installs_the_latest_builds() {
         RpmSpec::noarch("b", "1", "1"),
         RpmSpec::noarch("c", "1", "1"),
         d,
+        RpmSpec::noarch("e", "1", "1"),
     ];
     let rpms = blocking({
         let files = files.clone();
@@ -154,16 +155,17 @@ async fn regen_wait_taginfo_then_dnf_lists_and_installs_the_latest_builds() {
     let admin_id = user_id(&hub.ctx.pool, "admin").await;
     let base = tag_id(&hub.ctx.pool, "base").await;
     let build = tag_id(&hub.ctx.pool, "build").await;
+    let mut late_build = 0;
     for rpm in &rpms {
         let build_id = insert_build(&hub.ctx.pool, &hub.topdir(), admin_id, rpm).await;
-        tag_build(
-            &hub.ctx.pool,
-            if rpm.spec.name == "d" { build } else { base },
-            build_id,
-            admin_id,
-        )
-        .await;
+        match rpm.spec.name.as_str() {
+            "e" => late_build = build_id,
+            "d" => tag_build(&hub.ctx.pool, build, build_id, admin_id).await,
+            _ => tag_build(&hub.ctx.pool, base, build_id, admin_id).await,
+        }
     }
+    let pool = hub.ctx.pool.clone();
+    let handle = tokio::runtime::Handle::current();
     let topurl = format!("http://{}/kojifiles", hub.addr);
     let topdir = hub.topdir();
     blocking(move || {
@@ -259,6 +261,21 @@ async fn regen_wait_taginfo_then_dnf_lists_and_installs_the_latest_builds() {
             .unwrap();
         let installed = String::from_utf8_lossy(&query.stdout).into_owned();
         assert_eq!(installed, "a-2-1.noarch\nd-1-1.noarch\n");
+        // Tagging into the parent tag regenerates the build tag's repo on its own; wait-repo
+        // (with and without --request) sees it.
+        call(&admin, "packageListAdd", vec![s("base"), s("e"), s("admin")]);
+        handle.block_on(tag_build(&pool, base, late_build, admin_id));
+        let out = koji.run(&["wait-repo", "build", "--timeout", "2"]).ok();
+        assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
+        let out = admin_run(&koji, &["wait-repo", "--request", "build", "--timeout", "2"]).ok();
+        assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
+        let out = dnf(&files, &repo_url, &["--refresh", "list", "available"]);
+        assert_eq!(
+            listed(&out.stdout),
+            vec!["a.noarch 2-1", "c.noarch 1-1", "d.noarch 1-1", "e.noarch 1-1"],
+            "{}",
+            out.stdout
+        );
         eventually(Duration::from_secs(20), "no unfinished tasks", || {
             kiln_tests::cluster::unfinished_tasks(&admin)
                 .is_empty()

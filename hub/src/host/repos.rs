@@ -34,6 +34,24 @@ pub async fn repo_init(cx: &mut Call<'_>, _host: Host, params: Params) -> Result
     let event = lookup::event_arg(&b.next_raw())?;
     let overrides = opts::convert(&b.next_raw(), true)?;
     let tag = lookup::require_tag(cx.db(), &tag_value, event).await?;
+    // A newRepo task that runs again (its host died) gets the repo it started, so the
+    // createrepo subtasks it finds again by label match the repo they were made for.
+    if let Some(task_id) = task_id
+        && let Some(repo) = db::repos::repo_of_task(cx.db(), task_id).await?
+        && repo.state == RepoState::Init
+        && repo.tag_id == tag.id
+    {
+        info!(
+            repo.id = repo.id,
+            task.id = task_id,
+            "task {task_id} resumes repo {}",
+            repo.id
+        );
+        return Ok(Value::Array(vec![
+            Value::Int(repo.id),
+            Value::Int(repo.create_event),
+        ]));
+    }
     let extra = tag_info(&tag, false)?.extra;
     let (all_opts, custom_opts) = opts::effective(&extra, Some(&overrides))?;
     let arches = content::repo_arches(tag.arches.as_deref().unwrap_or(""), &all_opts);
