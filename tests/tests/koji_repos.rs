@@ -2,7 +2,8 @@
 //! `list-tasks`) against a hub with a real builder running `newRepo` and `createrepo` (real
 //! `createrepo_c`), then Debian's `dnf` reading the repo over HTTP: exactly the latest builds,
 //! inheritance and blocks applied, and an install into an empty root. A createrepo failure on
-//! one arch leaves the repo PROBLEM and nothing half-ready in use.
+//! one arch leaves the repo PROBLEM and nothing half-ready in use; a builder killed while making
+//! a repo hands its tasks to another, which resumes the same repo.
 
 use std::path::Path;
 use std::process::Command;
@@ -382,6 +383,119 @@ async fn createrepo_failing_on_one_arch_leaves_the_repo_problem_and_unused() {
             .collect();
         assert_eq!(states.len(), 2, "{states:?}");
         assert!(!topdir.join("repos/two/latest").exists());
+        assert_clean(&admin, &mut builders, &marker);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_builder_killed_while_making_a_repo_hands_the_work_to_another() {
+    let hub = TestHub::start_with(TestHubOptions {
+        repos: Some(RepoConfig {
+            enabled: false,
+            ..RepoConfig::default()
+        }),
+        scheduler: Some(hub::config::SchedulerConfig {
+            host_timeout_seconds: 3.0,
+            check_interval_seconds: 0.5,
+            ..hub::config::SchedulerConfig::default()
+        }),
+        ..TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let url = hub.url();
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().to_path_buf();
+    let names: Vec<String> = (0..300).map(|i| format!("p{i:03}")).collect();
+    blocking({
+        let url = url.clone();
+        let names = names.clone();
+        move || {
+            let admin = login(&url, "admin", "pw");
+            admin
+                .call_kw("createTag", vec![s("big")], vec![("arches", s("x86_64 aarch64"))])
+                .unwrap();
+            for name in &names {
+                call(&admin, "packageListAdd", vec![s("big"), s(name), s("admin")]);
+            }
+            for host in ["b1", "b2"] {
+                admin
+                    .call_kw(
+                        "addHost",
+                        vec![s(host), Value::Array(vec![s("x86_64")])],
+                        vec![("password", s("hostpw"))],
+                    )
+                    .unwrap();
+                call(&admin, "addHostToChannel", vec![s(host), s("createrepo")]);
+            }
+        }
+    })
+    .await;
+    let specs: Vec<RpmSpec> = names.iter().map(|n| RpmSpec::noarch(n, "1", "1")).collect();
+    let rpms = blocking({
+        let files = files.clone();
+        move || make_rpms(&files, &specs)
+    })
+    .await;
+    let admin_id = user_id(&hub.ctx.pool, "admin").await;
+    let big = tag_id(&hub.ctx.pool, "big").await;
+    for rpm in &rpms {
+        let build_id = insert_build(&hub.ctx.pool, &hub.topdir(), admin_id, rpm).await;
+        tag_build(&hub.ctx.pool, big, build_id, admin_id).await;
+    }
+    let topdir = hub.topdir();
+    blocking(move || {
+        let marker = new_marker();
+        let options = BuilderOptions {
+            topdir: Some(topdir.clone()),
+            ..BuilderOptions::default()
+        };
+        let admin = login(&url, "admin", "pw");
+        let mut first = Builder::start(&url, "b1", "hostpw", &files, &marker, &options);
+        let task_id = call(&admin, "newRepo", vec![s("big")]).as_i64().unwrap();
+        // Kill b1 as soon as it works on the repo: a createrepo child open if we catch one,
+        // else the newRepo parent itself.
+        eventually(Duration::from_secs(60), "b1 working on the repo", || {
+            let tasks = call(&admin, "listTasks", vec![]);
+            let busy =
+                tasks.as_array().unwrap().iter().any(|t| {
+                    t.get("method") == Some(&s("createrepo")) && t.get("state") == Some(&Value::Int(1))
+                });
+            let parent_open =
+                call(&admin, "getTaskInfo", vec![Value::Int(task_id)]).get("state") == Some(&Value::Int(1));
+            (busy || parent_open).then_some(())
+        });
+        first.sigkill();
+        let second = Builder::start(&url, "b2", "hostpw", &files, &marker, &options);
+        let repo = eventually(Duration::from_secs(90), "the repo made on b2", || {
+            let repo = call(&admin, "getRepo", vec![s("big")]);
+            (!repo.is_nil()).then_some(repo)
+        });
+        let repo_id = repo.get("id").and_then(Value::as_i64).unwrap();
+        assert_eq!(repo.get("task_id"), Some(&Value::Int(task_id)));
+        let info = call(&admin, "getTaskInfo", vec![Value::Int(task_id)]);
+        assert_eq!(info.get("state"), Some(&Value::Int(2)));
+        let runs = call(&admin, "scheduler.getTaskRuns", vec![]);
+        let parent_hosts = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("task_id") == Some(&Value::Int(task_id)))
+            .count();
+        assert_eq!(parent_hosts, 2, "newRepo ran on b1, then on b2: {runs}");
+        // One repo only: the rerun resumed the repo b1 started.
+        let repos = call(&admin, "repo.query", vec![Value::Array(vec![])]);
+        assert_eq!(repos.as_array().unwrap().len(), 1, "{repos}");
+        let pkglist =
+            std::fs::read_to_string(topdir.join(format!("repos/big/{repo_id}/x86_64/pkglist"))).unwrap();
+        assert_eq!(pkglist.lines().count(), 300);
+        assert!(
+            topdir
+                .join(format!("repos/big/{repo_id}/aarch64/repodata/repomd.xml"))
+                .is_file()
+        );
+        let mut builders = vec![first, second];
         assert_clean(&admin, &mut builders, &marker);
     })
     .await;
