@@ -44,6 +44,9 @@ pub struct Config {
     /// Repo regeneration (kojira's settings).
     #[serde(default)]
     pub repos: RepoConfig,
+    /// The Module Build Service.
+    #[serde(default)]
+    pub mbs: crate::mbs::config::MbsConfig,
 }
 
 /// Repo regeneration: the hub's built-in kojira (`[repos]`).
@@ -427,6 +430,7 @@ impl Config {
                 "scheduler.max_task_runs and scheduler.default_maxjobs must be at least 1".into(),
             ));
         }
+        self.mbs.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }

@@ -323,6 +323,8 @@ pub struct TestHubOptions {
     pub scheduler: Option<SchedulerConfig>,
     /// Repo regeneration.
     pub repos: Option<RepoConfig>,
+    /// The Module Build Service (default: a development hub's).
+    pub mbs: Option<crate::mbs::config::MbsConfig>,
 }
 
 impl TestHub {
@@ -351,6 +353,7 @@ impl TestHub {
             db_pool_size: 8,
             scheduler: options.scheduler.unwrap_or_default(),
             repos: options.repos.unwrap_or_default(),
+            mbs: options.mbs.unwrap_or_else(crate::mbs::config::MbsConfig::dev),
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();

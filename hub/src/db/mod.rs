@@ -5,6 +5,7 @@ pub mod buildroots;
 pub mod client;
 pub mod events;
 pub mod hosts;
+pub mod modules;
 pub mod pool;
 pub mod query;
 pub mod scheduler;

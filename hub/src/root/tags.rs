@@ -79,7 +79,7 @@ pub async fn get_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let key = lookup::name_or_id(&tag)?;
     // The hot path: the current tag, answered from the cache when it is fresh.
     let cached = if event_value.is_nil() {
-        cx.ctx.tag_cache.generation(&cx.ctx.wakeups).map(|generation| {
+        cx.tag_cache_generation().map(|generation| {
             (
                 generation,
                 TagKey {
@@ -184,7 +184,7 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let unfiltered =
         filter.package_id.is_none() && filter.pattern.is_none() && opts == QueryOpts::default() && perms;
     let generation = if unfiltered {
-        cx.ctx.tag_cache.generation(&cx.ctx.wakeups)
+        cx.tag_cache_generation()
     } else {
         None
     };
