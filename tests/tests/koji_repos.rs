@@ -3,7 +3,8 @@
 //! `createrepo_c`), then Debian's `dnf` reading the repo over HTTP: exactly the latest builds,
 //! inheritance and blocks applied, and an install into an empty root. A createrepo failure on
 //! one arch leaves the repo PROBLEM and nothing half-ready in use; a builder killed while making
-//! a repo hands its tasks to another, which resumes the same repo.
+//! a repo hands its tasks to another, which resumes the same repo; a tag's `modules.yaml` ends up
+//! in the repodata.
 
 use std::path::Path;
 use std::process::Command;
@@ -445,6 +446,14 @@ async fn a_builder_killed_while_making_a_repo_hands_the_work_to_another() {
         tag_build(&hub.ctx.pool, big, build_id, admin_id).await;
     }
     let topdir = hub.topdir();
+    // The module metadata hook: a modules.yaml beside the tag's repos goes into each repo.
+    std::fs::create_dir_all(topdir.join("repos/big")).unwrap();
+    std::fs::write(
+        topdir.join("repos/big/modules.yaml"),
+        "---\ndocument: modulemd\nversion: 2\ndata:\n  name: big\n  stream: \"1\"\n  version: 1\n  \
+         context: c0ffee42\n  summary: fixture\n  description: fixture\n  license:\n    module: [MIT]\n...\n",
+    )
+    .unwrap();
     blocking(move || {
         let marker = new_marker();
         let options = BuilderOptions {
@@ -490,11 +499,11 @@ async fn a_builder_killed_while_making_a_repo_hands_the_work_to_another() {
         let pkglist =
             std::fs::read_to_string(topdir.join(format!("repos/big/{repo_id}/x86_64/pkglist"))).unwrap();
         assert_eq!(pkglist.lines().count(), 300);
-        assert!(
-            topdir
-                .join(format!("repos/big/{repo_id}/aarch64/repodata/repomd.xml"))
-                .is_file()
-        );
+        let repomd =
+            std::fs::read_to_string(topdir.join(format!("repos/big/{repo_id}/aarch64/repodata/repomd.xml")))
+                .unwrap();
+        assert!(repomd.contains("type=\"modules\""), "{repomd}");
+        assert!(repomd.contains("type=\"group\""), "{repomd}");
         let mut builders = vec![first, second];
         assert_clean(&admin, &mut builders, &marker);
     })
