@@ -744,6 +744,37 @@ CREATE TABLE buildroot_listing (
 );
 CREATE INDEX buildroot_listing_by_rpm ON buildroot_listing(rpm_id);
 
+-- Repos: tell the hubs' repo loops when a tag's contents or configuration change.
+-- One statement-level trigger per table; PostgreSQL folds identical notifications of one
+-- transaction into one, so a call that tags many builds wakes the loop once.
+
+CREATE FUNCTION tag_content_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('kiln_tag_content', TG_TABLE_NAME);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON tag_listing
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON tag_inheritance
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON tag_packages
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON tag_config
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON tag_extra
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON group_config
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON group_package_listing
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON group_req_listing
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+CREATE TRIGGER tag_content_notify AFTER INSERT OR UPDATE OR DELETE ON build_target_config
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_content_notify();
+
+
 -- The Module Build Service: module builds, components, state traces.
 -- One module build (one N:S:V:C); states are MBS's numbers (init 0 … garbage 6).
 CREATE TABLE module_builds (
@@ -845,4 +876,4 @@ CREATE TABLE component_builds_trace (
 );
 CREATE INDEX component_builds_trace_by_component ON component_builds_trace(component_id);
 
-INSERT INTO kiln_schema (version) VALUES (6);
+INSERT INTO kiln_schema (version) VALUES (8);

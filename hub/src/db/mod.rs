@@ -24,6 +24,8 @@ pub mod history;
 pub mod inheritance;
 pub mod names;
 pub mod packages;
+pub mod repo_content;
+pub mod repos;
 pub mod tags;
 pub mod targets;
 pub mod versioned;

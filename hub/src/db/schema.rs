@@ -23,6 +23,11 @@ pub const UPGRADES: &[(i32, &str)] = &[
     (5, include_str!("../../../docs/schema/upgrades/0005-content.sql")),
     // Module builds, component builds, their state traces.
     (6, include_str!("../../../docs/schema/upgrades/0006-modules.sql")),
+    // Notifications for the repo loop.
+    (
+        8,
+        include_str!("../../../docs/schema/upgrades/0008-repo-notify.sql"),
+    ),
 ];
 
 /// The schema version this hub expects.

@@ -605,14 +605,3 @@ pub async fn get_build_config(cx: &mut Call<'_>, params: Params) -> Result<Value
     })?)
 }
 
-/// `getRepo(tag, state=None, event=None, dist=False)` until the repos area lands: there are no
-/// repos, so the answer is nil (what `taginfo` prints as "no active repo").
-pub async fn get_repo_placeholder(cx: &mut Call<'_>, params: Params) -> Result<Value> {
-    const SIG: Signature = signature!("getRepo", ["tag"], ["state", "event", "dist"]);
-    let mut b = params.bind(&SIG)?;
-    let tag = b.next_raw();
-    if !matches!(tag, Value::Int(_)) {
-        lookup::require(cx.db(), Registry::Tag, &tag).await?;
-    }
-    Ok(Value::Nil)
-}
