@@ -271,6 +271,16 @@ async fn regen_wait_taginfo_then_dnf_lists_and_installs_the_latest_builds() {
         assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
         let out = admin_run(&koji, &["wait-repo", "--request", "build", "--timeout", "2"]).ok();
         assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
+        // --build: the repo must hold that build (through the parent tag).
+        let out = koji.run(&["wait-repo", "build", "--build", "e-1-1", "--timeout", "2"]).ok();
+        assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
+        let out = koji.run(&["wait-repo", "build", "--build", "nosuch-1-1", "--timeout", "1"]);
+        assert_ne!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("No nosuch builds in tag build"),
+            "{}",
+            out.stderr
+        );
         let out = dnf(&files, &repo_url, &["--refresh", "list", "available"]);
         assert_eq!(
             listed(&out.stdout),
