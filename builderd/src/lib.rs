@@ -7,6 +7,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod buildroot;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -16,8 +17,11 @@ pub mod handlers;
 pub mod launch;
 pub mod logging;
 pub mod process;
+pub mod rpmbuild;
 pub mod runner;
+pub mod scm;
 pub mod signals;
+pub mod srpm;
 
 pub use config::Config;
 pub use error::{Error, Result, TaskError};
