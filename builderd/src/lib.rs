@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod buildroot;
+pub mod buildtask;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -16,6 +17,7 @@ pub mod handler;
 pub mod handlers;
 pub mod launch;
 pub mod logging;
+pub mod logstream;
 pub mod process;
 pub mod rpmbuild;
 pub mod runner;

@@ -124,6 +124,7 @@ fn run_handler(
         session,
         workdir,
         wait_seconds: launch.wait_seconds,
+        build: launch.build.clone(),
     };
     info!(
         task.id = task.id,

@@ -1,7 +1,11 @@
 //! The task handlers this builder has, one file per method, and the registry that lists them.
 
+pub mod build;
+pub mod build_arch;
+pub mod build_srpm;
 pub mod fork;
 pub mod sleep;
+pub mod tag_build;
 pub mod waittest;
 
 use crate::handler::HandlerEntry;
@@ -11,6 +15,10 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<sleep::Sleep>(),
     HandlerEntry::of::<fork::Fork>(),
     HandlerEntry::of::<waittest::WaitTest>(),
+    HandlerEntry::of::<build::Build>(),
+    HandlerEntry::of::<build_srpm::BuildSrpmFromScm>(),
+    HandlerEntry::of::<build_arch::BuildArch>(),
+    HandlerEntry::of::<tag_build::TagBuild>(),
 ];
 
 /// The methods in the registry, as reported to the hub.
