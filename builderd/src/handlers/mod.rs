@@ -5,6 +5,7 @@ pub mod build_arch;
 pub mod build_srpm;
 pub mod fork;
 pub mod sleep;
+pub mod tag_build;
 pub mod waittest;
 
 use crate::handler::HandlerEntry;
@@ -17,6 +18,7 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<build::Build>(),
     HandlerEntry::of::<build_srpm::BuildSrpmFromScm>(),
     HandlerEntry::of::<build_arch::BuildArch>(),
+    HandlerEntry::of::<tag_build::TagBuild>(),
 ];
 
 /// The methods in the registry, as reported to the hub.
