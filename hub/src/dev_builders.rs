@@ -105,21 +105,24 @@ async fn ensure_host(tx: &Tx<'_>, name: &str, hash: &str, arches: &str) -> Resul
     Ok(())
 }
 
-/// A dev builder's configuration: it fetches repos and task outputs from the hub's `topurl`
-/// and, like the dev hub, builds from any `git+file` or `git+https` repository.
+/// A dev builder's configuration: it shares the hub's `topdir` (for repos), fetches build
+/// repos and task outputs from the hub's `topurl` and, like the dev hub, builds from any
+/// `git+file` or `git+https` repository.
 fn builder_config(
     server: &str,
     name: &str,
     password_file: &Path,
     workdir: &Path,
+    topdir: &Path,
     topurl: Option<&str>,
 ) -> String {
     let topurl = topurl.map_or_else(String::new, |url| format!("topurl = {url:?}\n"));
     format!(
-        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\npoll_seconds = 10\n\
-         {topurl}allowed_scms = \"*:*\"\nrpmbuild_timeout = 3600\n",
+        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\ntopdir = {:?}\n\
+         poll_seconds = 10\n{topurl}allowed_scms = \"*:*\"\nrpmbuild_timeout = 3600\n",
         password_file.display().to_string(),
-        workdir.display().to_string()
+        workdir.display().to_string(),
+        topdir.display().to_string()
     )
 }
 
@@ -160,6 +163,7 @@ impl DevBuilders {
                     &name,
                     &password_file,
                     &workdir,
+                    &hub.ctx.config.topdir,
                     hub.ctx.config.topurl.as_deref(),
                 ),
             )

@@ -3,7 +3,9 @@
 pub mod build;
 pub mod build_arch;
 pub mod build_srpm;
+pub mod createrepo;
 pub mod fork;
+pub mod new_repo;
 pub mod sleep;
 pub mod tag_build;
 pub mod waittest;
@@ -19,6 +21,8 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<build_srpm::BuildSrpmFromScm>(),
     HandlerEntry::of::<build_arch::BuildArch>(),
     HandlerEntry::of::<tag_build::TagBuild>(),
+    HandlerEntry::of::<new_repo::NewRepo>(),
+    HandlerEntry::of::<createrepo::Createrepo>(),
 ];
 
 /// The methods in the registry, as reported to the hub.

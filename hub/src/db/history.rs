@@ -604,6 +604,7 @@ const TAG_CHANGE_TABLES: &[&str] = &[
     "tag_config",
     "tag_extra",
     "tag_inheritance",
+    "tag_listing",
     "tag_packages",
     "group_config",
     "group_package_listing",

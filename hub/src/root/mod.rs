@@ -22,6 +22,7 @@ pub mod history;
 pub mod inheritance;
 pub mod lookup;
 pub mod packages;
+pub mod repos;
 pub mod rpms;
 pub mod tagging;
 pub mod tags;
