@@ -192,6 +192,17 @@ pub fn network_package(dir: &Path, name: &str, port: u16) -> GitPackage {
     git_package(dir, name, &[(&format!("{name}.spec"), text)])
 }
 
+/// A package whose `%build` sleeps `seconds` (a marker to find the process by), for
+/// cancellation and timeout tests.
+pub fn sleeping_package(dir: &Path, name: &str, seconds: &str) -> GitPackage {
+    let text = spec(
+        name,
+        "BuildArch: noarch",
+        &format!("%prep\n%build\nsleep {seconds}\n%install\n%files\n"),
+    );
+    git_package(dir, name, &[(&format!("{name}.spec"), text)])
+}
+
 /// The spec of `build-tools`: noarch, empty, `Provides` the host tools BuildRequires name.
 pub fn build_tools_spec() -> String {
     spec(
@@ -204,13 +215,19 @@ pub fn build_tools_spec() -> String {
 
 /// Builds binary RPMs from a spec on the host (`rpmbuild -bb`), for seeding tag repos.
 pub fn rpmbuild_binary(dir: &Path, spec_text: &str, dist: &str) -> Vec<PathBuf> {
+    rpmbuild_seed(dir, spec_text, dist).1
+}
+
+/// Builds the SRPM and the binary RPMs of a spec on the host (`rpmbuild -ba`), for seeding a
+/// hub with `koji import`.
+pub fn rpmbuild_seed(dir: &Path, spec_text: &str, dist: &str) -> (PathBuf, Vec<PathBuf>) {
     let top = dir.join(format!("seed-{}", std::process::id()));
     let specs = top.join("SPECS");
     std::fs::create_dir_all(&specs).unwrap();
     let spec_path = specs.join("seed.spec");
     std::fs::write(&spec_path, spec_text).unwrap();
     run(Command::new("rpmbuild")
-        .arg("-bb")
+        .arg("-ba")
         .arg("--define")
         .arg(format!("_topdir {}", top.display()))
         .arg("--define")
@@ -218,25 +235,29 @@ pub fn rpmbuild_binary(dir: &Path, spec_text: &str, dist: &str) -> Vec<PathBuf> 
         .arg("--define")
         .arg("_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm")
         .arg(&spec_path));
-    let rpms_dir = top.join("RPMS");
-    let mut rpms: Vec<PathBuf> = std::fs::read_dir(&rpms_dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    rpms.sort();
     let out = dir.join("seed-rpms");
     std::fs::create_dir_all(&out).unwrap();
-    let moved = rpms
-        .iter()
-        .map(|rpm| {
-            let target = out.join(rpm.file_name().unwrap());
-            std::fs::rename(rpm, &target).unwrap();
-            target
-        })
-        .collect();
+    let take = |sub: &str| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(top.join(sub))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found
+            .iter()
+            .map(|rpm| {
+                let target = out.join(rpm.file_name().unwrap());
+                std::fs::rename(rpm, &target).unwrap();
+                target
+            })
+            .collect()
+    };
+    let srpm = take("SRPMS").into_iter().next().expect("an srpm");
+    let rpms = take("RPMS");
     std::fs::remove_dir_all(&top).unwrap();
-    moved
+    (srpm, rpms)
 }
 
 /// The comps file of a build tag: groups `build` and `srpm-build` with `packages`.
