@@ -340,3 +340,34 @@ fn a_commit_that_does_not_exist_fails_the_checkout() {
     );
     assert!(std::fs::read_to_string(&log_path).unwrap().contains("fatal"));
 }
+
+#[test]
+fn a_repo_rebuilt_at_the_same_url_is_read_afresh() {
+    // A new hub on the same port serves a different repo at the same URL: no buildroot may
+    // reuse metadata another one cached.
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("repo");
+    let install = |name: &str, url: &str| {
+        let mut root = Sandbox::new(
+            &dir.path().join(name),
+            url,
+            Limits::for_builds(60.0),
+            Cancel::new(),
+        );
+        root.init().unwrap();
+        let log_path = dir.path().join(format!("{name}.log"));
+        root.install(&["build"], &[], &log_path)
+            .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log_path).unwrap_or_default()));
+        root.package_list().unwrap()
+    };
+    let url = fixtures::seed_repo(dir.path(), None);
+    let first = install("first", &url);
+    std::fs::remove_dir_all(&repo_dir).unwrap();
+    // The same NVR built again: another file, another checksum, the same URL.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = fixtures::seed_repo(dir.path(), None);
+    assert_eq!(again, url);
+    let second = install("second", &url);
+    assert_eq!(first[0].nevra(), second[0].nevra());
+    assert_ne!(first[0].payloadhash, second[0].payloadhash);
+}

@@ -154,9 +154,14 @@ impl Sandbox {
                 "--releasever=1",
                 "--setopt=reposdir=/dev/null",
                 "--setopt=install_weak_deps=0",
-                "--setopt=cachedir=/var/cache/dnf",
                 "--disableplugin=*",
             ])
+            // A cache of this buildroot's own: a shared one keyed by repo id and URL would
+            // serve stale metadata when a hub reuses a repo URL (a new hub on the same port).
+            .arg(format!(
+                "--setopt=cachedir={}",
+                self.dir.join("dnf-cache").display()
+            ))
             .arg(format!("--repofrompath=build,{}", self.repo_url))
             .args([
                 "--setopt=build.gpgcheck=0",
@@ -267,7 +272,13 @@ impl Buildroot for Sandbox {
     }
 
     fn expire(&mut self) -> Result<(), BuildrootError> {
-        for dir in [self.root.clone(), self.home(), self.etc(), self.overlay()] {
+        for dir in [
+            self.root.clone(),
+            self.home(),
+            self.etc(),
+            self.overlay(),
+            self.dir.join("dnf-cache"),
+        ] {
             match std::fs::remove_dir_all(&dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
