@@ -66,7 +66,7 @@ if ! have cargo; then
 fi
 
 # The stock client, pinned: it is what tests and users talk to the hub with.
-if ! .venv/bin/koji version --help >/dev/null 2>&1; then
+if ! .venv/bin/python -c 'import koji, sys; sys.exit(koji.__version__ != "1.36.1")' >/dev/null 2>&1; then
     echo "deps: creating .venv with koji==1.36.1" >&2
     python3 -m venv --system-site-packages .venv >&2
     .venv/bin/pip install -q --disable-pip-version-check 'koji==1.36.1' rpm >&2

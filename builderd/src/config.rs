@@ -8,6 +8,9 @@
 //! serverca = "/etc/kiln/ca.crt"
 //! workdir = "/var/tmp/kiln-builderd"
 //! maxjobs = 10
+//! topurl = "https://hub.example/kojifiles"   # where repos and task outputs are fetched
+//! allowed_scms = "src.example.org:/rpms/* :/srv/git/*"
+//! rpmbuild_timeout = 86400
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -63,6 +66,22 @@ pub struct Config {
     /// Close another exclusive session of this host at login (a previous daemon that died).
     #[serde(default = "default_true")]
     pub force_lock: bool,
+    /// The hub's file URL (Koji's `topurl`): build tag repos are `TOPURL/repos/TAG/ID/ARCH`
+    /// and task outputs `TOPURL/work/…`. Build tasks fail without it.
+    #[serde(default)]
+    pub topurl: Option<String>,
+    /// SCMs builds may check out (Koji's `allowed_scms`): space-separated
+    /// `host:repository` glob patterns, `!` to deny; `git+file` URLs have an empty host.
+    /// Empty allows nothing.
+    #[serde(default)]
+    pub allowed_scms: String,
+    /// Seconds a build command may run before it is killed (Koji's `rpmbuild_timeout`).
+    #[serde(default = "default_rpmbuild_timeout")]
+    pub rpmbuild_timeout: f64,
+}
+
+fn default_rpmbuild_timeout() -> f64 {
+    86_400.0
 }
 
 fn default_maxjobs() -> usize {
@@ -174,6 +193,7 @@ impl Config {
             ("log_upload_seconds", self.log_upload_seconds),
             ("kill_grace_seconds", self.kill_grace_seconds),
             ("retry_seconds", self.retry_seconds),
+            ("rpmbuild_timeout", self.rpmbuild_timeout),
         ];
         for (name, value) in positive {
             if !(value.is_finite() && value > 0.0) {
@@ -181,6 +201,15 @@ impl Config {
                     "{name} must be a positive number of seconds"
                 )));
             }
+        }
+        if let Some(topurl) = &self.topurl
+            && !["http://", "https://", "file://"]
+                .iter()
+                .any(|scheme| topurl.starts_with(scheme))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "topurl must be an http, https or file URL, not {topurl:?}"
+            )));
         }
         if !(self.shutdown_grace_seconds.is_finite() && self.shutdown_grace_seconds >= 0.0) {
             return Err(ConfigError::Invalid(
@@ -207,6 +236,9 @@ mod tests {
         assert_eq!(config.maxjobs, 10);
         assert!(config.force_lock);
         assert_eq!(config.poll_seconds, 10.0);
+        assert_eq!(config.rpmbuild_timeout, 86_400.0);
+        assert_eq!(config.allowed_scms, "");
+        assert_eq!(config.topurl, None);
     }
 
     #[test]
@@ -227,6 +259,14 @@ mod tests {
             "poll_seconds",
         );
         check("host = \"b\"\n".to_owned(), "server");
+        check(
+            format!("{BASE}password = \"pw\"\ntopurl = \"ftp://x\"\n"),
+            "topurl must be",
+        );
+        check(
+            format!("{BASE}password = \"pw\"\nrpmbuild_timeout = -1\n"),
+            "rpmbuild_timeout",
+        );
     }
 
     #[test]

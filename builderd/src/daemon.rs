@@ -421,6 +421,7 @@ impl Daemon<'_> {
             log_upload_seconds: self.config.log_upload_seconds,
             wait_seconds: self.config.poll_seconds.max(1.0),
             retry_seconds: self.config.retry_seconds,
+            build: Some(crate::launch::BuildSettings::from_config(self.config)),
         };
         self.unstarted.remove(&task_id);
         match spawn_task(&self.exe, &launch) {

@@ -88,6 +88,8 @@ pub struct TaskContext {
     pub topdir: Option<PathBuf>,
     /// The longest single wait for children, in seconds (Kiln's `host.waitSubtasks`).
     pub wait_seconds: f64,
+    /// The builder settings build tasks use (none from a daemon that does not send them).
+    pub build: Option<crate::launch::BuildSettings>,
 }
 
 impl TaskContext {

@@ -34,6 +34,34 @@ pub struct Launch {
     pub wait_seconds: f64,
     /// Seconds between attempts when the hub cannot be reached.
     pub retry_seconds: f64,
+    /// What build tasks need from the builder's configuration (absent from older daemons).
+    #[serde(default)]
+    pub build: Option<BuildSettings>,
+}
+
+/// The builder settings build tasks use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildSettings {
+    /// Koji's `topurl`.
+    pub topurl: Option<String>,
+    /// Koji's `allowed_scms`.
+    pub allowed_scms: String,
+    /// Koji's `rpmbuild_timeout`, seconds.
+    pub rpmbuild_timeout: f64,
+    /// Seconds between uploads of a running build's logs.
+    pub log_upload_seconds: f64,
+}
+
+impl BuildSettings {
+    /// The settings from a configuration.
+    pub fn from_config(config: &crate::config::Config) -> BuildSettings {
+        BuildSettings {
+            topurl: config.topurl.clone(),
+            allowed_scms: config.allowed_scms.clone(),
+            rpmbuild_timeout: config.rpmbuild_timeout,
+            log_upload_seconds: config.log_upload_seconds,
+        }
+    }
 }
 
 impl Launch {
@@ -95,6 +123,12 @@ mod tests {
             log_upload_seconds: 1.0,
             wait_seconds: 30.0,
             retry_seconds: 2.0,
+            build: Some(BuildSettings {
+                topurl: Some("http://127.0.0.1:1/kojifiles".into()),
+                allowed_scms: ":/srv/git/*".into(),
+                rpmbuild_timeout: 60.0,
+                log_upload_seconds: 1.0,
+            }),
         };
         let text = launch.encode().unwrap();
         assert_eq!(Launch::decode(text.as_bytes()).unwrap(), launch);

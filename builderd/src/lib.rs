@@ -7,6 +7,8 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod buildroot;
+pub mod buildtask;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -15,9 +17,13 @@ pub mod handler;
 pub mod handlers;
 pub mod launch;
 pub mod logging;
+pub mod logstream;
 pub mod process;
+pub mod rpmbuild;
 pub mod runner;
+pub mod scm;
 pub mod signals;
+pub mod srpm;
 
 pub use config::Config;
 pub use error::{Error, Result, TaskError};

@@ -125,6 +125,7 @@ fn run_handler(
         workdir,
         topdir: launch.topdir.clone(),
         wait_seconds: launch.wait_seconds,
+        build: launch.build.clone(),
     };
     info!(
         task.id = task.id,

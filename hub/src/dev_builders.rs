@@ -105,9 +105,21 @@ async fn ensure_host(tx: &Tx<'_>, name: &str, hash: &str, arches: &str) -> Resul
     Ok(())
 }
 
-fn builder_config(server: &str, name: &str, password_file: &Path, workdir: &Path, topdir: &Path) -> String {
+/// A dev builder's configuration: it shares the hub's `topdir` (for repos), fetches build
+/// repos and task outputs from the hub's `topurl` and, like the dev hub, builds from any
+/// `git+file` or `git+https` repository.
+fn builder_config(
+    server: &str,
+    name: &str,
+    password_file: &Path,
+    workdir: &Path,
+    topdir: &Path,
+    topurl: Option<&str>,
+) -> String {
+    let topurl = topurl.map_or_else(String::new, |url| format!("topurl = {url:?}\n"));
     format!(
-        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\ntopdir = {:?}\npoll_seconds = 10\n",
+        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\ntopdir = {:?}\n\
+         poll_seconds = 10\n{topurl}allowed_scms = \"*:*\"\nrpmbuild_timeout = 3600\n",
         password_file.display().to_string(),
         workdir.display().to_string(),
         topdir.display().to_string()
@@ -146,7 +158,14 @@ impl DevBuilders {
             let config_file = base.join(format!("{name}.toml"));
             std::fs::write(
                 &config_file,
-                builder_config(server, &name, &password_file, &workdir, &hub.ctx.config.topdir),
+                builder_config(
+                    server,
+                    &name,
+                    &password_file,
+                    &workdir,
+                    &hub.ctx.config.topdir,
+                    hub.ctx.config.topurl.as_deref(),
+                ),
             )
             .map_err(|e| Error::io("write", &config_file, e))?;
             let child = Command::new(&exe)

@@ -159,7 +159,7 @@ fn main() {
             let options = BuilderOptions {
                 poll_seconds: 10.0,
                 maxjobs: 10,
-                topdir: None,
+                ..BuilderOptions::default()
             };
             let mut builders = Vec::new();
             for i in 1..=4 {

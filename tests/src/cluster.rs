@@ -86,6 +86,8 @@ pub struct BuilderOptions {
     pub maxjobs: usize,
     /// The hub's topdir, for builders that make repos.
     pub topdir: Option<PathBuf>,
+    /// More TOML lines for the configuration (`topurl`, `allowed_scms`, …).
+    pub extra_config: String,
 }
 
 impl Default for BuilderOptions {
@@ -94,6 +96,7 @@ impl Default for BuilderOptions {
             poll_seconds: 1.0,
             maxjobs: 10,
             topdir: None,
+            extra_config: String::new(),
         }
     }
 }
@@ -145,10 +148,11 @@ impl Builder {
             format!(
                 "server = {server:?}\nhost = {name:?}\n{auth}{topdir}workdir = {:?}\n\
                  poll_seconds = {}\nmaxjobs = {}\nlog_upload_seconds = 0.5\nkill_grace_seconds = 2\n\
-                 shutdown_grace_seconds = 5\nretry_seconds = 0.3\n",
+                 shutdown_grace_seconds = 5\nretry_seconds = 0.3\n{}",
                 workdir.display().to_string(),
                 options.poll_seconds,
                 options.maxjobs,
+                options.extra_config,
             ),
         )
         .unwrap();

@@ -1,5 +1,8 @@
 //! The task handlers this builder has, one file per method, and the registry that lists them.
 
+pub mod build;
+pub mod build_arch;
+pub mod build_srpm;
 pub mod createrepo;
 pub mod fork;
 pub mod new_repo;
@@ -14,6 +17,9 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<sleep::Sleep>(),
     HandlerEntry::of::<fork::Fork>(),
     HandlerEntry::of::<waittest::WaitTest>(),
+    HandlerEntry::of::<build::Build>(),
+    HandlerEntry::of::<build_srpm::BuildSrpmFromScm>(),
+    HandlerEntry::of::<build_arch::BuildArch>(),
     HandlerEntry::of::<tag_build::TagBuild>(),
     HandlerEntry::of::<new_repo::NewRepo>(),
     HandlerEntry::of::<createrepo::Createrepo>(),

@@ -190,8 +190,15 @@ pub async fn list_rpms(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let mut out = Vec::with_capacity(rows.len());
     for (row, is_update) in &rows {
         let mut value = to_value(&rpm_info(row))?;
-        if let (Some(is_update), Value::Struct(members)) = (is_update, &mut value) {
-            members.insert("is_update".into(), Value::Bool(*is_update));
+        if let Value::Struct(members) = &mut value {
+            // Koji's listRPMs (not getRPM) has the NVR; `koji list-buildroot` prints it.
+            members.insert(
+                "nvr".into(),
+                Value::from(format!("{}-{}-{}", row.name, row.version, row.release)),
+            );
+            if let Some(is_update) = is_update {
+                members.insert("is_update".into(), Value::Bool(*is_update));
+            }
         }
         out.push(value);
     }
