@@ -1,10 +1,18 @@
 //! The commands, one module per family. Each family is a clap `Subcommand` enum flattened
 //! into [`Command`], so adding a family is one new file plus one line here and one match arm.
 
+pub mod args;
 pub mod call;
 pub mod completion;
+pub mod download;
+pub mod history;
+pub mod hosts;
 pub mod misc;
+pub mod packages;
 pub mod perms;
+pub mod tags;
+pub mod targets;
+pub mod tasks;
 pub mod users;
 
 use std::io::Write;
@@ -28,6 +36,26 @@ pub enum Command {
     /// Permissions.
     #[command(flatten)]
     Perms(perms::PermCommand),
+    /// Tags and inheritance.
+    #[command(flatten)]
+    Tags(tags::TagCommand),
+    /// Build targets.
+    #[command(flatten)]
+    Targets(targets::TargetCommand),
+    /// Package lists.
+    #[command(flatten)]
+    Packages(packages::PackageCommand),
+    /// History.
+    #[command(flatten)]
+    History(history::HistoryCommand),
+    /// Hosts and channels.
+    #[command(flatten)]
+    Hosts(hosts::HostCommand),
+    /// Tasks.
+    #[command(flatten)]
+    Tasks(tasks::TaskCommand),
+    /// Download the output of a build task
+    DownloadTask(download::DownloadTaskArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completion(completion::CompletionArgs),
 }
@@ -39,6 +67,13 @@ impl Command {
             Command::Misc(command) => command.run(ctx),
             Command::Users(command) => command.run(ctx),
             Command::Perms(command) => command.run(ctx),
+            Command::Tags(command) => command.run(ctx),
+            Command::Targets(command) => command.run(ctx),
+            Command::Packages(command) => command.run(ctx),
+            Command::History(command) => command.run(ctx),
+            Command::Hosts(command) => command.run(ctx),
+            Command::Tasks(command) => command.run(ctx),
+            Command::DownloadTask(args) => download::download_task(ctx, &args),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),
         }
