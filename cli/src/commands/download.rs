@@ -79,8 +79,9 @@ fn format_size(size: u64) -> String {
     format!("{size:.2} B")
 }
 
-/// Koji's `_download_progress` line (ends with a carriage return).
-fn progress_line(total: u64, done: u64) -> String {
+/// Koji's `_download_progress` line (ends with a carriage return); `size` is the length the
+/// server announced, shown as "done / size".
+fn progress_line(total: u64, done: u64, size: Option<u64>) -> String {
     let (fraction, percent) = if total == 0 {
         (0.0, "???%".to_owned())
     } else {
@@ -92,7 +93,11 @@ fn progress_line(total: u64, done: u64) -> String {
     };
     #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0..=36")]
     let bar = "=".repeat((fraction * 36.0) as usize);
-    format!("[{bar:<36}] {percent:>4} {:>10}\r", format_size(done))
+    let amount = match size {
+        Some(size) => format!("{} / {}", format_size(done), format_size(size)),
+        None => format_size(done),
+    };
+    format!("[{bar:<36}] {percent:>4} {amount:>10}\r")
 }
 
 /// The files the stock client would fetch from these tasks' outputs.
@@ -189,6 +194,7 @@ fn fetch(url: &str, path: &str, progress: bool) -> Result<()> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or_default();
+    let size = (total > 0).then_some(total);
     let mut reader = response.into_body().into_reader();
     let mut file = File::create(path)?;
     let mut done = 0_u64;
@@ -204,12 +210,12 @@ fn fetch(url: &str, path: &str, progress: bool) -> Result<()> {
         file.write_all(buffer.get(..n).unwrap_or_default())?;
         done += n as u64;
         if progress {
-            write!(stdout, "{}", progress_line(total, done))?;
+            write!(stdout, "{}", progress_line(total, done, size))?;
             stdout.flush()?;
         }
     }
     if progress && total == 0 {
-        write!(stdout, "{}", progress_line(done, done))?;
+        write!(stdout, "{}", progress_line(done, done, size))?;
     }
     if progress {
         writeln!(stdout)?;
@@ -352,8 +358,12 @@ mod tests {
         assert_eq!(format_size(2048), "2.00 KiB");
         assert_eq!(format_size(3 * 1_048_576), "3.00 MiB");
         assert_eq!(
-            progress_line(100, 50),
+            progress_line(100, 50, None),
             format!("[{:<36}]  50%    50.00 B\r", "=".repeat(18))
+        );
+        assert_eq!(
+            progress_line(2048, 2048, Some(2048)),
+            format!("[{}] 100% 2.00 KiB / 2.00 KiB\r", "=".repeat(36))
         );
     }
 

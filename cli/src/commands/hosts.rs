@@ -167,9 +167,9 @@ fn add_to_channel(ctx: &mut Ctx, hostname: &str, channel: &str, new: bool, force
 /// Koji's `truncate_string`: newlines as spaces, cut at 47 characters with `...`.
 fn truncate(value: Option<&Value>) -> String {
     let text = match value {
-        Some(Value::String(s)) if !s.is_empty() => s.replace('\n', " "),
-        Some(Value::Nil) | None => "None".to_owned(),
-        Some(other) => py_str(other),
+        Some(Value::String(s)) => s.replace('\n', " "),
+        Some(other) if other.truthy() => py_str(other),
+        _ => String::new(),
     };
     if text.chars().count() > 47 {
         let cut: String = text.chars().take(47).collect();
@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn truncates_like_koji() {
         assert_eq!(truncate(Some(&Value::from("a\nb"))), "a b");
-        assert_eq!(truncate(Some(&Value::Nil)), "None");
+        assert_eq!(truncate(Some(&Value::Nil)), "");
         let long = "x".repeat(50);
         assert_eq!(
             truncate(Some(&Value::from(long.as_str()))),
