@@ -10,6 +10,7 @@ pub mod hosts;
 pub mod misc;
 pub mod packages;
 pub mod perms;
+pub mod repos;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Tasks.
     #[command(flatten)]
     Tasks(tasks::TaskCommand),
+    /// Repos.
+    #[command(flatten)]
+    Repos(repos::RepoCommand),
     /// Download the output of a build task
     DownloadTask(download::DownloadTaskArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
@@ -73,6 +77,7 @@ impl Command {
             Command::History(command) => command.run(ctx),
             Command::Hosts(command) => command.run(ctx),
             Command::Tasks(command) => command.run(ctx),
+            Command::Repos(command) => command.run(ctx),
             Command::DownloadTask(args) => download::download_task(ctx, &args),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),
