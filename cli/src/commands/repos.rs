@@ -588,3 +588,48 @@ fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watcher(min_event: Option<i64>, at_event: Option<i64>, opts: Value) -> Watcher {
+        Watcher {
+            tag_id: 7,
+            tag_name: "f40-build".into(),
+            min_event,
+            at_event,
+            opts,
+            pause: Duration::ZERO,
+            timeout: Duration::ZERO,
+            start: None,
+            verbose: false,
+        }
+    }
+
+    fn repo(tag_id: i64, create_event: i64, opts: Value) -> Value {
+        Value::structure([
+            ("id", Value::Int(3)),
+            ("tag_id", Value::Int(tag_id)),
+            ("create_event", Value::Int(create_event)),
+            ("opts", opts),
+        ])
+    }
+
+    #[test]
+    fn repos_must_match_tag_events_and_options() {
+        let plain = Value::structure([("debuginfo", Value::Bool(false))]);
+        let w = watcher(Some(100), None, Value::Nil);
+        assert!(w.check_repo(&repo(7, 100, plain.clone())));
+        assert!(w.check_repo(&repo(7, 150, plain.clone())));
+        assert!(!w.check_repo(&repo(7, 99, plain.clone())));
+        assert!(!w.check_repo(&repo(8, 150, plain.clone())));
+        let at = watcher(Some(1), Some(120), Value::Nil);
+        assert!(at.check_repo(&repo(7, 120, plain.clone())));
+        assert!(!at.check_repo(&repo(7, 121, plain.clone())));
+        let debuginfo = Value::structure([("debuginfo", Value::Bool(true))]);
+        let with_opts = watcher(None, None, debuginfo.clone());
+        assert!(with_opts.check_repo(&repo(7, 1, debuginfo)));
+        assert!(!with_opts.check_repo(&repo(7, 1, plain)));
+    }
+}
