@@ -8,7 +8,8 @@ use std::path::Path;
 use common::xmlrpc::Value;
 use regex::Regex;
 
-use crate::commands::tasks::{TaskFiles, state_name, task_output, task_rel_path, watch_tasks, work_dir};
+use crate::commands::taskinfo::{TaskFiles, task_output, task_rel_path, work_dir};
+use crate::commands::tasks::{state_name, watch_tasks};
 use crate::commands::{field_i64, field_str};
 use crate::context::Ctx;
 use crate::error::{Error, Result};

@@ -13,6 +13,7 @@ pub mod perms;
 pub mod repos;
 pub mod tags;
 pub mod targets;
+pub mod taskinfo;
 pub mod tasks;
 pub mod users;
 

@@ -8,7 +8,7 @@ use common::client::ClientError;
 use common::xmlrpc::Value;
 
 use crate::commands::field_str;
-use crate::commands::tasks::{task_output, task_rel_path, work_dir};
+use crate::commands::taskinfo::{task_output, task_rel_path, work_dir};
 use crate::context::Ctx;
 use crate::error::{Error, Result, fault_class};
 use crate::output::table::py_str;
