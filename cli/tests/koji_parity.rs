@@ -226,6 +226,22 @@ async fn tags_targets_packages_hosts_and_history_print_as_koji() {
         ] {
             same_write(&clients, args);
         }
+        for args in [
+            &["edit-tag", "P-other", "--rename", "P-other2"][..],
+            &["edit-tag", "P-base", "--arches", "x86_64 s390x"],
+            &["edit-tag", "P-other2", "--rename", "P-other"],
+            &[
+                "edit-tag",
+                "P-build",
+                "--unlock",
+                "--no-perm",
+                "-b",
+                "rpm.macro.dist",
+            ],
+            &["edit-tag", "P-build", "--lock"],
+        ] {
+            same_write(&clients, args);
+        }
 
         for args in [
             &["list-tags"][..],
@@ -253,6 +269,19 @@ async fn tags_targets_packages_hosts_and_history_print_as_koji() {
             &["list-history", "--host", "k-builder"],
             &["list-history", "--package", "pkgb", "--active"],
             &["list-history", "--tag", "k-doomed"],
+            &["list-history", "--user", "bob"],
+            &["list-history", "--permission", "admin", "--utc"],
+            &["list-history", "--channel", "createrepo", "-v"],
+            &["list-history", "--all", "-s", "tag_config,tag_extra", "--revoked"],
+            &[
+                "list-history",
+                "--tag",
+                "j-build",
+                "--after",
+                "2000-01-01",
+                "--before",
+                "4000000000",
+            ],
             &["list-hosts"],
             &["list-hosts", "--show-channels", "--description", "--comment"],
             &["list-hosts", "--arch", "aarch64", "--channel", "createrepo"],
@@ -621,6 +650,7 @@ fn run_task(host: &Host, task_id: i64, fail: bool) {
     host.close(child);
     thread::sleep(pause);
     if fail {
+        host.upload(task_id, "task.log", "what went wrong\n");
         host.fail(task_id, "it broke");
     } else {
         host.close(task_id);
@@ -674,10 +704,9 @@ async fn watch_task_live_and_piped() {
             );
             if fail {
                 assert!(stdout.contains("FAILED: BuildError: it broke"), "{stdout}");
-                assert!(
-                    stdout.contains("Relevant logs:") || !stdout.contains("task.log"),
-                    "{stdout}"
-                );
+                let log = format!("{task} sleep (noarch): open (builder1) -> FAILED: BuildError: it broke\n  Relevant logs:\n  http://");
+                assert!(stdout.contains(&log), "{stdout}");
+                assert!(stdout.contains(&format!("/kojifiles/work/tasks/{task}/{task}/task.log\n")), "{stdout}");
             } else {
                 assert!(
                     stdout.ends_with(&format!("{task} sleep (noarch) completed successfully\n")),
