@@ -503,6 +503,13 @@ async fn tasks_print_as_koji() {
         assert_eq!(neutral(&ours.stdout, "k"), neutral(&theirs.stdout, "j"));
         let (free_a, free_b) = (created_id(&ours), created_id(&theirs));
         clients.same(&["list-tasks"]);
+        clients.same(&auth(&[
+            "list-tasks",
+            "--channel",
+            "createrepo",
+            "--arch",
+            "noarch,x86_64",
+        ]));
 
         // A parent with children, logs and outputs, then closed.
         let parent = created_id(&clients.kiln(&auth(&["make-task", "sleep", "1"])).ok());
@@ -592,6 +599,24 @@ async fn tasks_print_as_koji() {
         clients.kiln(&auth(&["cancel", &free_a.to_string()])).ok();
         clients.koji(&auth(&["cancel", &free_b.to_string()])).ok();
         clients.same(&["taskinfo", &free_a.to_string()]);
+        // Nothing left running: the selections find nothing.
+        clients.same(&auth(&["watch-task", "--mine"]));
+        clients.same(&auth(&["watch-logs", "--mine"]));
+        clients.same(&["watch-task", "--method", "sleep", "--arch", "noarch"]);
+        clients.same(&["watch-task", "--user", "nobody"]);
+        clients.same(&auth(&["list-tasks", "--channel", "nochannel"]));
+        clients.same_error(
+            &["watch-task", "--mine", "1"],
+            "Selection options cannot be combined with a task list",
+            2,
+        );
+        let out = clients.kiln(&["--debug", "taginfo", "nope"]);
+        assert_eq!(out.code, 1);
+        // Debug logging goes to stderr too; the error is the last line.
+        assert_eq!(
+            out.stderr.lines().last(),
+            Some("GenericError: No such tagInfo: 'nope' (fault code 1000)")
+        );
         for args in [
             &["cancel", &parent_s][..],
             &["cancel", "999999", "--justone"],
