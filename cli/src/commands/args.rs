@@ -4,9 +4,9 @@
 
 use std::io::Write;
 
-use common::Fault;
 use common::client::ClientError;
 use common::xmlrpc::{Params, Value};
+use common::{Fault, FaultCode};
 
 use crate::commands::field_i64;
 use crate::context::Ctx;
@@ -122,6 +122,11 @@ pub fn multicall(ctx: &Ctx, calls: Vec<(String, Params)>) -> Result<Vec<Result<V
         return Ok(Vec::new());
     }
     Ok(ctx.session()?.multicall(calls)?)
+}
+
+/// True for Koji's ParameterError fault (a hub too old for a keyword).
+pub fn is_parameter_error(error: &Error) -> bool {
+    error.is_fault(FaultCode::Parameter)
 }
 
 /// Koji's `parse_arches`: a comma- or space-separated list, normalised to single spaces.

@@ -6,8 +6,10 @@ use std::io::Write;
 use clap::Subcommand;
 use common::xmlrpc::Value;
 
-use crate::commands::args::{EventArgs, announce_event, entry, multicall_strict, parse_arches};
-use crate::commands::tags::{get_tag, is_parameter_error};
+use crate::commands::args::{
+    EventArgs, announce_event, entry, is_parameter_error, multicall_strict, parse_arches,
+};
+use crate::commands::tags::get_tag;
 use crate::commands::{field_i64, field_str, print_json};
 use crate::context::Ctx;
 use crate::error::{Error, Result};

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::Subcommand;
-use common::FaultCode;
 use common::xmlrpc::{Struct, Value};
 
 use crate::commands::args::{
@@ -706,11 +705,6 @@ fn list_inheritance(ctx: &mut Ctx, args: &ListInheritanceArgs) -> Result<()> {
         writeln!(ctx.out, "{line}")?;
     }
     Ok(())
-}
-
-/// True for Koji's ParameterError fault (a hub too old for a keyword).
-pub fn is_parameter_error(error: &Error) -> bool {
-    error.is_fault(FaultCode::Parameter)
 }
 
 #[cfg(test)]
