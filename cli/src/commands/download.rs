@@ -254,7 +254,7 @@ pub fn download_task(ctx: &mut Ctx, args: &DownloadTaskArgs) -> Result<()> {
     }
     let quiet = args.quiet || ctx.options.quiet;
     let unfinished = !matches!(field_i64(&base, "state"), Some(2 | 3 | 5));
-    let wait = args.wait || (!args.nowait && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    let wait = args.wait || (!args.nowait && !crate::commands::builds::running_in_background());
     if wait && unfinished {
         // The watch's outcome does not matter here: the states are checked below.
         match watch_tasks(ctx, &[base_id], quiet) {

@@ -2,6 +2,7 @@
 //! into [`Command`], so adding a family is one new file plus one line here and one match arm.
 
 pub mod args;
+pub mod builds;
 pub mod call;
 pub mod completion;
 pub mod download;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Repos.
     #[command(flatten)]
     Repos(repos::RepoCommand),
+    /// Builds.
+    #[command(flatten)]
+    Builds(builds::BuildCommand),
     /// Download the output of a build task
     DownloadTask(download::DownloadTaskArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
@@ -79,6 +83,7 @@ impl Command {
             Command::Hosts(command) => command.run(ctx),
             Command::Tasks(command) => command.run(ctx),
             Command::Repos(command) => command.run(ctx),
+            Command::Builds(command) => command.run(ctx),
             Command::DownloadTask(args) => download::download_task(ctx, &args),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),

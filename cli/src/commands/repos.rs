@@ -509,7 +509,7 @@ fn make_task(ctx: &mut Ctx, options: &RepoRequestOptions) -> Result<()> {
         "Task info: {}/taskinfo?taskID={task_id}",
         ctx.options.config.weburl
     )?;
-    let wait = options.wait || (!options.nowait && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    let wait = options.wait || (!options.nowait && !crate::commands::builds::running_in_background());
     if !wait {
         return Ok(());
     }
