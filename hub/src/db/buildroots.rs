@@ -46,6 +46,16 @@ pub struct BuildrootRow {
     pub retire_event: Option<i64>,
     /// Retirement event time.
     pub retire_time: Option<Micros>,
+    /// The repo's state.
+    pub repo_state: Option<i32>,
+    /// The repo's tag.
+    pub tag_id: Option<i64>,
+    /// The tag's name.
+    pub tag_name: Option<String>,
+    /// The repo's event.
+    pub repo_create_event: Option<i64>,
+    /// That event's time.
+    pub repo_create_time: Option<Micros>,
 }
 
 impl BuildrootRow {
@@ -69,6 +79,11 @@ impl BuildrootRow {
             create_time: row.try_get("create_time")?,
             retire_event: row.try_get("retire_event")?,
             retire_time: row.try_get("retire_time")?,
+            repo_state: row.try_get("repo_state")?,
+            tag_id: row.try_get("tag_id")?,
+            tag_name: row.try_get("tag_name")?,
+            repo_create_event: row.try_get("repo_create_event")?,
+            repo_create_time: row.try_get("repo_create_time")?,
         })
     }
 }
@@ -86,6 +101,10 @@ pub struct BuildrootFilter {
     pub ids: Option<Vec<i64>>,
     /// From this repo.
     pub repo_id: Option<i64>,
+    /// From a repo of this tag.
+    pub tag_id: Option<i64>,
+    /// That installed this rpm.
+    pub rpm_id: Option<i64>,
 }
 
 /// Lists buildroots.
@@ -94,10 +113,14 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
         "buildroot.id, buildroot.br_type, buildroot.cg_id, buildroot.cg_version, buildroot.container_type, \
          buildroot.container_arch, buildroot.host_os, buildroot.host_arch, buildroot.extra, \
          sb.state, sb.task_id, sb.host_id, host.name AS host_name, sb.repo_id, \
-         sb.create_event, ce.time AS create_time, sb.retire_event, re.time AS retire_time",
+         sb.create_event, ce.time AS create_time, sb.retire_event, re.time AS retire_time, \
+         repo.state AS repo_state, repo.tag_id, tag.name AS tag_name, repo.create_event AS repo_create_event, \
+         rce.time AS repo_create_time",
         "buildroot LEFT JOIN standard_buildroot sb ON sb.buildroot_id = buildroot.id \
          LEFT JOIN host ON host.id = sb.host_id \
-         LEFT JOIN events ce ON ce.id = sb.create_event LEFT JOIN events re ON re.id = sb.retire_event",
+         LEFT JOIN events ce ON ce.id = sb.create_event LEFT JOIN events re ON re.id = sb.retire_event \
+         LEFT JOIN repo ON repo.id = sb.repo_id LEFT JOIN tag ON tag.id = repo.tag_id \
+         LEFT JOIN events rce ON rce.id = repo.create_event",
     );
     if let Some(host_id) = filter.host_id {
         q.filter("sb.host_id = {}", host_id);
@@ -114,6 +137,15 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
     if let Some(repo_id) = filter.repo_id {
         q.filter("sb.repo_id = {}", repo_id);
     }
+    if let Some(tag_id) = filter.tag_id {
+        q.filter("repo.tag_id = {}", tag_id);
+    }
+    if let Some(rpm_id) = filter.rpm_id {
+        q.filter(
+            "buildroot.id IN (SELECT bl.buildroot_id FROM buildroot_listing bl WHERE bl.rpm_id = {})",
+            rpm_id,
+        );
+    }
     q.order_and_page(
         opts,
         &[
@@ -127,4 +159,82 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
     )?;
     let rows = client.query(&q.sql(), &q.params()).await?;
     rows.iter().map(BuildrootRow::from_row).collect()
+}
+
+/// The standard part of a buildroot: who owns it and its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StandardRow {
+    /// The buildroot.
+    pub id: i64,
+    /// The host it lives on.
+    pub host_id: i64,
+    /// The task that made it.
+    pub task_id: i64,
+    /// `BR_STATES`.
+    pub state: i32,
+}
+
+/// The standard part of a buildroot, locked when read inside a transaction that writes.
+pub async fn get_standard(client: &Client, buildroot_id: i64) -> Result<Option<StandardRow>> {
+    let row = client
+        .query_opt(
+            "SELECT buildroot_id, host_id, task_id, state FROM standard_buildroot WHERE buildroot_id = $1",
+            &[&buildroot_id],
+        )
+        .await?;
+    row.map(|r| {
+        Ok(StandardRow {
+            id: r.try_get("buildroot_id")?,
+            host_id: r.try_get("host_id")?,
+            task_id: r.try_get("task_id")?,
+            state: r.try_get::<_, Option<i32>>("state")?.unwrap_or(0),
+        })
+    })
+    .transpose()
+}
+
+/// Creates a standard buildroot (`chroot`, state INIT) and returns its id.
+pub async fn insert_standard(
+    tx: &super::Tx<'_>,
+    host_id: i64,
+    repo_id: i64,
+    arch: &str,
+    task_id: i64,
+) -> Result<i64> {
+    let row = tx
+        .query_one(
+            "INSERT INTO buildroot (br_type, container_type, container_arch) VALUES (0, 'chroot', $1) RETURNING id",
+            &[&arch],
+        )
+        .await?;
+    let id: i64 = row.try_get(0)?;
+    tx.execute(
+        "INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id, state) VALUES ($1, $2, $3, $4, 0)",
+        &[&id, &host_id, &repo_id, &task_id],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Sets a buildroot's state; EXPIRED also records the retirement event.
+pub async fn set_state(
+    tx: &super::Tx<'_>,
+    buildroot_id: i64,
+    state: i32,
+    retire_event: Option<i64>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE standard_buildroot SET state = $2, retire_event = COALESCE($3, retire_event) WHERE buildroot_id = $1",
+        &[&buildroot_id, &state, &retire_event],
+    )
+    .await?;
+    Ok(())
+}
+
+/// True if a repo with this id exists.
+pub async fn repo_exists(client: &Client, repo_id: i64) -> Result<bool> {
+    let row = client
+        .query_opt("SELECT 1 FROM repo WHERE id = $1", &[&repo_id])
+        .await?;
+    Ok(row.is_some())
 }
