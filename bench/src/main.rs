@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use clap::Parser;
 
+mod cycle;
 mod pg;
 mod rpc;
 mod scenarios;
 
 /// Benchmarks a Koji-compatible hub: read and write RPC throughput and latency at several
 /// client counts, multicall, and the database's own limit (pgbench) for comparison.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "kiln-bench", version)]
 pub struct Args {
     /// The hub's XML-RPC URL (plain http).
@@ -32,7 +33,8 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
     pub clients: Vec<usize>,
     /// Scenarios to run (default: all that the hub supports). One of: api-version,
-    /// logged-in-user, get-tag, list-tags, task-info, list-tasks, multicall-get-tag, create-tag.
+    /// logged-in-user, get-tag, list-tags, task-info, list-tasks, multicall-get-tag, create-tag,
+    /// task-cycle.
     #[arg(long = "scenario")]
     pub scenarios: Vec<String>,
     /// Tag name for get-tag and multicall-get-tag (created first when missing and --user can).
@@ -45,6 +47,15 @@ pub struct Args {
     /// pgbench (a scratch database `kiln_pgbench` is created there).
     #[arg(long)]
     pub pg: Option<String>,
+    /// The hub's database on the --pg server (for the commits a task cycle costs).
+    #[arg(long, default_value = "kiln")]
+    pub pg_db: String,
+    /// Simulated builder hosts for task-cycle (created with `addHost`; needs an admin --user).
+    #[arg(long, default_value_t = 4)]
+    pub hosts: usize,
+    /// Tasks for task-cycle.
+    #[arg(long, default_value_t = 2000)]
+    pub tasks: usize,
     /// Directory holding pgbench (default: found like the hub finds PostgreSQL).
     #[arg(long)]
     pub pg_bin: Option<PathBuf>,

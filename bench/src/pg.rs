@@ -95,3 +95,22 @@ pub async fn pgbench(args: &Args, conn: &str) -> Result<Vec<(String, usize, f64)
     }
     Ok(figures)
 }
+
+/// PostgreSQL's next transaction id in the hub's database: only writing transactions take one,
+/// so its growth counts write commits (reads excluded).
+pub async fn write_counters(args: &Args, conn: &str) -> Result<i64, BoxError> {
+    let mut flags = conn_flags(conn, &args.pg_db);
+    flags.extend([
+        "-At".to_owned(),
+        "-c".to_owned(),
+        "SELECT txid_snapshot_xmax(txid_current_snapshot())".to_owned(),
+    ]);
+    let output = Command::new(pg_bin(args).join("psql"))
+        .args(&flags)
+        .output()
+        .await?;
+    if !output.status.success() {
+        return Err(format!("psql failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().parse()?)
+}

@@ -354,6 +354,18 @@ pub async fn run_all(args: &Args) -> Result<Report, BoxError> {
             }
         }
     }
+    if wanted(args, "task-cycle") {
+        if args.user.is_none() {
+            report
+                .skipped
+                .push(("task-cycle".into(), "needs an admin --user and --password".into()));
+        } else {
+            match crate::cycle::task_cycle(args, args.hosts, args.tasks).await {
+                Ok(row) => report.rows.push(row),
+                Err(e) => report.skipped.push(("task-cycle".into(), e.to_string())),
+            }
+        }
+    }
     report.hub_rss_peak_mib = peak;
     if let Some(conn) = &args.pg {
         match pg::pgbench(args, conn).await {

@@ -36,6 +36,10 @@ pub struct Config {
     pub serverca: Option<PathBuf>,
     /// Where tasks keep their working files and logs.
     pub workdir: PathBuf,
+    /// The hub's `topdir`, mounted on this host (Koji's `topdir`): `newRepo` and `createrepo`
+    /// read repo skeletons and packages from it. Hosts without it cannot make repos.
+    #[serde(default)]
+    pub topdir: Option<PathBuf>,
     /// Most tasks running at once (waiting parents do not count).
     #[serde(default = "default_maxjobs")]
     pub maxjobs: usize,

@@ -417,6 +417,7 @@ impl Daemon<'_> {
             session_key,
             task: info,
             workdir: self.config.workdir.clone(),
+            topdir: self.config.topdir.clone(),
             log_upload_seconds: self.config.log_upload_seconds,
             wait_seconds: self.config.poll_seconds.max(1.0),
             retry_seconds: self.config.retry_seconds,

@@ -84,6 +84,8 @@ pub struct TaskContext {
     pub session: std::sync::Arc<ClientSession>,
     /// A scratch directory for the task, removed when it ends.
     pub workdir: PathBuf,
+    /// The hub's topdir as mounted on this host, if it is.
+    pub topdir: Option<PathBuf>,
     /// The longest single wait for children, in seconds (Kiln's `host.waitSubtasks`).
     pub wait_seconds: f64,
 }
@@ -98,6 +100,16 @@ impl TaskContext {
         self.session
             .call_kw(method, args, kwargs)
             .map_err(|e| Error::hub(method, e))
+    }
+
+    /// Calls the hub as this task; a fault keeps its code.
+    pub fn hub_call(
+        &self,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(&str, Value)>,
+    ) -> Result<Value, TaskError> {
+        Ok(self.call(method, args, kwargs)?)
     }
 
     /// Creates a subtask (`host.subtask`) and returns its id.

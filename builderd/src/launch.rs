@@ -25,6 +25,9 @@ pub struct Launch {
     pub task: TaskInfo,
     /// The builder's work directory.
     pub workdir: PathBuf,
+    /// The hub's topdir as mounted on this host, if it is.
+    #[serde(default)]
+    pub topdir: Option<PathBuf>,
     /// Seconds between log uploads.
     pub log_upload_seconds: f64,
     /// The longest single wait for children, in seconds.
@@ -88,6 +91,7 @@ mod tests {
                 request: Some(Value::from("<?xml version='1.0'?>\n<methodCall>…")),
             },
             workdir: PathBuf::from("/var/tmp/kiln"),
+            topdir: Some(PathBuf::from("/mnt/koji")),
             log_upload_seconds: 1.0,
             wait_seconds: 30.0,
             retry_seconds: 2.0,

@@ -123,6 +123,7 @@ fn run_handler(
         task: task.clone(),
         session,
         workdir,
+        topdir: launch.topdir.clone(),
         wait_seconds: launch.wait_seconds,
     };
     info!(

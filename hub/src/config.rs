@@ -41,10 +41,131 @@ pub struct Config {
     /// Task scheduling and host liveness.
     #[serde(default)]
     pub scheduler: SchedulerConfig,
+    /// Repo regeneration (kojira's settings).
+    #[serde(default)]
+    pub repos: RepoConfig,
+    /// The Module Build Service.
+    #[serde(default)]
+    pub mbs: crate::mbs::config::MbsConfig,
     /// SCM URLs `build` accepts, as shell globs over the URL without its `#commit` (Kiln's
     /// form of kojid's `allowed_scms`); empty refuses every SCM build.
     #[serde(default)]
     pub allowed_scms: Vec<String>,
+}
+
+/// Repo regeneration: the hub's built-in kojira (`[repos]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoConfig {
+    /// Run the repo loop in this hub (any number of hubs may; one works at a time).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The user automatic requests and newRepo tasks belong to (Koji's `RepoQueueUser`);
+    /// created when missing.
+    #[serde(default = "default_queue_user")]
+    pub queue_user: String,
+    /// Seconds a tag must be quiet before its automatic regeneration starts, so a burst of
+    /// tagging makes one repo.
+    #[serde(default = "default_debounce")]
+    pub debounce_seconds: f64,
+    /// The longest an automatic request waits for its tag to be quiet.
+    #[serde(default = "default_max_delay")]
+    pub max_delay_seconds: f64,
+    /// Most unfinished newRepo tasks at once (Koji's `MaxRepoTasks`).
+    #[serde(default = "default_max_repo_tasks")]
+    pub max_tasks: usize,
+    /// Tasks a request may use up before it is given up (Koji's `RepoRetries`).
+    #[serde(default = "default_repo_retries")]
+    pub retries: i32,
+    /// Seconds between passes when no notification arrives.
+    #[serde(default = "default_repo_check_interval")]
+    pub check_interval_seconds: f64,
+    /// READY repos kept per tag and options; older ones are expired.
+    #[serde(default = "default_keep_ready")]
+    pub keep_ready: i64,
+    /// Repos per tag never deleted, whatever their age.
+    #[serde(default = "default_keep_newest")]
+    pub keep_newest: i64,
+    /// Seconds an EXPIRED or PROBLEM repo stays on disk.
+    #[serde(default = "default_delete_after")]
+    pub delete_after_seconds: f64,
+    /// Seconds fulfilled or abandoned requests are kept (Koji's `RequestCleanTime`).
+    #[serde(default = "default_request_clean")]
+    pub request_clean_seconds: f64,
+    /// The lag `repo.request` allows by default (Koji's `RepoLag`).
+    #[serde(default = "default_repo_lag")]
+    pub lag_seconds: f64,
+    /// The window lagged events are rounded to (Koji's `RepoLagWindow`).
+    #[serde(default = "default_repo_lag_window")]
+    pub lag_window_seconds: f64,
+}
+
+impl Default for RepoConfig {
+    fn default() -> Self {
+        RepoConfig {
+            enabled: true,
+            queue_user: default_queue_user(),
+            debounce_seconds: default_debounce(),
+            max_delay_seconds: default_max_delay(),
+            max_tasks: default_max_repo_tasks(),
+            retries: default_repo_retries(),
+            check_interval_seconds: default_repo_check_interval(),
+            keep_ready: default_keep_ready(),
+            keep_newest: default_keep_newest(),
+            delete_after_seconds: default_delete_after(),
+            request_clean_seconds: default_request_clean(),
+            lag_seconds: default_repo_lag(),
+            lag_window_seconds: default_repo_lag_window(),
+        }
+    }
+}
+
+fn default_queue_user() -> String {
+    "kojira".into()
+}
+
+fn default_debounce() -> f64 {
+    2.0
+}
+
+fn default_max_delay() -> f64 {
+    30.0
+}
+
+fn default_max_repo_tasks() -> usize {
+    10
+}
+
+fn default_repo_retries() -> i32 {
+    3
+}
+
+fn default_repo_check_interval() -> f64 {
+    15.0
+}
+
+fn default_keep_ready() -> i64 {
+    1
+}
+
+fn default_keep_newest() -> i64 {
+    3
+}
+
+fn default_delete_after() -> f64 {
+    86_400.0
+}
+
+fn default_request_clean() -> f64 {
+    86_400.0
+}
+
+fn default_repo_lag() -> f64 {
+    3600.0
+}
+
+fn default_repo_lag_window() -> f64 {
+    600.0
 }
 
 /// Task scheduling and host liveness.
@@ -281,11 +402,39 @@ impl Config {
                 )));
             }
         }
+        let repos = &self.repos;
+        let non_negative = [
+            ("debounce_seconds", repos.debounce_seconds),
+            ("max_delay_seconds", repos.max_delay_seconds),
+            ("delete_after_seconds", repos.delete_after_seconds),
+            ("request_clean_seconds", repos.request_clean_seconds),
+            ("lag_seconds", repos.lag_seconds),
+        ];
+        for (name, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "repos.{name} must be zero or more seconds"
+                )));
+            }
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(repos.check_interval_seconds) || !positive(repos.lag_window_seconds) {
+            return Err(ConfigError::Invalid(
+                "repos.check_interval_seconds and repos.lag_window_seconds must be positive".into(),
+            ));
+        }
+        if repos.max_tasks < 1 || repos.keep_ready < 1 || repos.keep_newest < 0 || repos.retries < 0 {
+            return Err(ConfigError::Invalid(
+                "repos.max_tasks and repos.keep_ready must be at least 1, repos.keep_newest and repos.retries at least 0"
+                    .into(),
+            ));
+        }
         if scheduler.max_task_runs < 1 || scheduler.default_maxjobs < 1 {
             return Err(ConfigError::Invalid(
                 "scheduler.max_task_runs and scheduler.default_maxjobs must be at least 1".into(),
             ));
         }
+        self.mbs.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }

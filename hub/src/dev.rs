@@ -247,6 +247,8 @@ pub async fn start(options: DevOptions) -> Result<DevHub> {
         auth: Default::default(),
         db_pool_size: 16,
         scheduler: Default::default(),
+        repos: Default::default(),
+        mbs: crate::mbs::config::MbsConfig::dev(),
         allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
     };
     let hub = Hub::start(config).await?;

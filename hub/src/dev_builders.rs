@@ -105,11 +105,12 @@ async fn ensure_host(tx: &Tx<'_>, name: &str, hash: &str, arches: &str) -> Resul
     Ok(())
 }
 
-fn builder_config(server: &str, name: &str, password_file: &Path, workdir: &Path) -> String {
+fn builder_config(server: &str, name: &str, password_file: &Path, workdir: &Path, topdir: &Path) -> String {
     format!(
-        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\npoll_seconds = 10\n",
+        "server = {server:?}\nhost = {name:?}\npassword_file = {:?}\nworkdir = {:?}\ntopdir = {:?}\npoll_seconds = 10\n",
         password_file.display().to_string(),
-        workdir.display().to_string()
+        workdir.display().to_string(),
+        topdir.display().to_string()
     )
 }
 
@@ -145,7 +146,7 @@ impl DevBuilders {
             let config_file = base.join(format!("{name}.toml"));
             std::fs::write(
                 &config_file,
-                builder_config(server, &name, &password_file, &workdir),
+                builder_config(server, &name, &password_file, &workdir, &hub.ctx.config.topdir),
             )
             .map_err(|e| Error::io("write", &config_file, e))?;
             let child = Command::new(&exe)

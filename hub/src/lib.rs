@@ -21,8 +21,10 @@ pub mod host;
 pub mod http;
 pub mod inheritance;
 pub mod logging;
+pub mod mbs;
 pub mod pg;
 pub mod pyjson;
+pub mod repos;
 pub mod root;
 pub mod rpc;
 pub mod scheduler;
@@ -33,6 +35,8 @@ pub mod test_clients;
 pub mod test_rpms;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_content;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -75,12 +79,14 @@ impl Hub {
             let mut client = pool.get().await.map_err(Error::DatabaseOutage)?;
             db::schema::apply(&mut client).await?;
         }
-        std::fs::create_dir_all(&config.topdir).map_err(|e| Error::io("create", &config.topdir, e))?;
+        let repos_dir = config.topdir.join("repos");
+        std::fs::create_dir_all(&repos_dir).map_err(|e| Error::io("create", &repos_dir, e))?;
         let tls = config.tls.as_ref().map(http::tls::acceptor).transpose()?;
         let ctx = Ctx::new(config, pool, tls);
         let background = vec![
             tokio::spawn(scheduler::wakeups::listen(ctx.wakeups.clone(), database_url)),
             tokio::spawn(scheduler::monitor::run(ctx.clone())),
+            tokio::spawn(repos::policy::run(ctx.clone())),
         ];
         Ok(Hub {
             ctx,

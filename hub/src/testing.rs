@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::states::{UserStatus, UserType};
 use tokio::sync::oneshot;
 
-use crate::config::{AuthConfig, Config, Limits, SchedulerConfig, TlsConfig};
+use crate::config::{AuthConfig, Config, Limits, RepoConfig, SchedulerConfig, TlsConfig};
 use crate::db::{self, Pool, Tx};
 use crate::pg::managed;
 use crate::{Ctx, Hub};
@@ -321,6 +321,10 @@ pub struct TestHubOptions {
     pub limits: Option<Limits>,
     /// Scheduling and host liveness.
     pub scheduler: Option<SchedulerConfig>,
+    /// Repo regeneration.
+    pub repos: Option<RepoConfig>,
+    /// The Module Build Service (default: a development hub's).
+    pub mbs: Option<crate::mbs::config::MbsConfig>,
 }
 
 impl TestHub {
@@ -348,6 +352,8 @@ impl TestHub {
             auth: options.auth.unwrap_or_default(),
             db_pool_size: 8,
             scheduler: options.scheduler.unwrap_or_default(),
+            repos: options.repos.unwrap_or_default(),
+            mbs: options.mbs.unwrap_or_else(crate::mbs::config::MbsConfig::dev),
             allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
         };
         let hub = Hub::start(config).await.expect("start hub");

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use common::client::{ClientConfig, ClientSession};
-use common::xmlrpc::Value;
+use common::xmlrpc::{Params, Value};
 use hub::Hub;
 use hub::testing::TestHub;
 
@@ -114,4 +114,82 @@ async fn cached_tags_follow_changes_from_every_hub() {
     );
     let _ = stop.send(());
     let _ = serving.await;
+}
+
+fn call(method: &str, positional: Vec<Value>, keywords: Vec<(&str, Value)>) -> (String, Params) {
+    let mut params = Params {
+        positional,
+        keywords: Default::default(),
+    };
+    for (name, value) in keywords {
+        params.keywords.insert(name.to_owned(), value);
+    }
+    (method.to_owned(), params)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multicalls_see_their_own_tag_changes_and_reads_fail_alone() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !hub.ctx.wakeups.is_listening() {
+        assert!(Instant::now() < deadline, "the hub never started listening");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let url = hub.url();
+    blocking(move || {
+        let admin = ClientSession::new(ClientConfig::new(url)).unwrap();
+        admin.login_password("admin", "pw").unwrap();
+        admin
+            .call_kw(
+                "createTag",
+                vec![Value::from("mc")],
+                vec![("arches", Value::from("x86_64"))],
+            )
+            .unwrap();
+        // Fill the cache with the current answer.
+        assert_eq!(
+            arches(&admin.call("getTag", vec![Value::from("mc")]).unwrap()).as_deref(),
+            Some("x86_64")
+        );
+
+        // A writing multicall: the getTag after the edit sees the edit, not the cached answer.
+        let results = admin
+            .multicall(vec![
+                call(
+                    "editTag2",
+                    vec![Value::from("mc")],
+                    vec![("arches", Value::from("aarch64"))],
+                ),
+                call("getTag", vec![Value::from("mc")], vec![]),
+            ])
+            .unwrap();
+        assert_eq!(arches(results[1].as_ref().unwrap()).as_deref(), Some("aarch64"));
+        assert_eq!(
+            arches(&admin.call("getTag", vec![Value::from("mc")]).unwrap()).as_deref(),
+            Some("aarch64")
+        );
+
+        // A read-only multicall: a failing sub-call does not spoil the ones after it.
+        let results = admin
+            .multicall(vec![
+                call(
+                    "getTag",
+                    vec![Value::from("nope")],
+                    vec![("strict", Value::Bool(true))],
+                ),
+                call("getTaskInfo", vec![Value::from("not a number")], vec![]),
+                call("getTag", vec![Value::from("mc")], vec![]),
+                call("getLoggedInUser", vec![], vec![]),
+            ])
+            .unwrap();
+        assert_eq!(results[0].as_ref().unwrap_err().code, 1000);
+        assert!(results[1].is_err());
+        assert_eq!(arches(results[2].as_ref().unwrap()).as_deref(), Some("aarch64"));
+        assert_eq!(
+            results[3].as_ref().unwrap().get("name").and_then(Value::as_str),
+            Some("admin")
+        );
+    })
+    .await;
 }

@@ -159,6 +159,7 @@ fn main() {
             let options = BuilderOptions {
                 poll_seconds: 10.0,
                 maxjobs: 10,
+                topdir: None,
             };
             let mut builders = Vec::new();
             for i in 1..=4 {

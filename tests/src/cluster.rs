@@ -84,6 +84,8 @@ pub struct BuilderOptions {
     pub poll_seconds: f64,
     /// Most tasks at once.
     pub maxjobs: usize,
+    /// The hub's topdir, for builders that make repos.
+    pub topdir: Option<PathBuf>,
 }
 
 impl Default for BuilderOptions {
@@ -91,6 +93,7 @@ impl Default for BuilderOptions {
         BuilderOptions {
             poll_seconds: 1.0,
             maxjobs: 10,
+            topdir: None,
         }
     }
 }
@@ -132,10 +135,15 @@ impl Builder {
         let workdir = dir.join(format!("{name}-work"));
         std::fs::create_dir_all(&workdir).unwrap();
         let config = dir.join(format!("{name}.toml"));
+        let topdir = options
+            .topdir
+            .as_ref()
+            .map(|t| format!("topdir = {:?}\n", t.display().to_string()))
+            .unwrap_or_default();
         std::fs::write(
             &config,
             format!(
-                "server = {server:?}\nhost = {name:?}\n{auth}workdir = {:?}\n\
+                "server = {server:?}\nhost = {name:?}\n{auth}{topdir}workdir = {:?}\n\
                  poll_seconds = {}\nmaxjobs = {}\nlog_upload_seconds = 0.5\nkill_grace_seconds = 2\n\
                  shutdown_grace_seconds = 5\nretry_seconds = 0.3\n",
                 workdir.display().to_string(),

@@ -1,6 +1,8 @@
 //! The task handlers this builder has, one file per method, and the registry that lists them.
 
+pub mod createrepo;
 pub mod fork;
+pub mod new_repo;
 pub mod sleep;
 pub mod tag_build;
 pub mod waittest;
@@ -13,6 +15,8 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<fork::Fork>(),
     HandlerEntry::of::<waittest::WaitTest>(),
     HandlerEntry::of::<tag_build::TagBuild>(),
+    HandlerEntry::of::<new_repo::NewRepo>(),
+    HandlerEntry::of::<createrepo::Createrepo>(),
 ];
 
 /// The methods in the registry, as reported to the hub.

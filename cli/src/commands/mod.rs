@@ -9,6 +9,7 @@ pub mod download;
 pub mod history;
 pub mod hosts;
 pub mod misc;
+pub mod modules;
 pub mod packages;
 pub mod perms;
 pub mod repos;
@@ -65,6 +66,9 @@ pub enum Command {
     Builds(builds::BuildCommand),
     /// Download the output of a build task
     DownloadTask(download::DownloadTaskArgs),
+    /// Module builds (the Module Build Service).
+    #[command(flatten)]
+    Modules(modules::ModuleCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completion(completion::CompletionArgs),
 }
@@ -85,6 +89,7 @@ impl Command {
             Command::Repos(command) => command.run(ctx),
             Command::Builds(command) => command.run(ctx),
             Command::DownloadTask(args) => download::download_task(ctx, &args),
+            Command::Modules(command) => command.run(ctx),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),
         }

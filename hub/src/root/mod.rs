@@ -24,5 +24,6 @@ pub mod lookup;
 pub mod packages;
 pub mod rpms;
 pub mod tagging;
+pub mod repos;
 pub mod tags;
 pub mod targets;

@@ -79,7 +79,7 @@ pub async fn get_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let key = lookup::name_or_id(&tag)?;
     // The hot path: the current tag, answered from the cache when it is fresh.
     let cached = if event_value.is_nil() {
-        cx.ctx.tag_cache.generation(&cx.ctx.wakeups).map(|generation| {
+        cx.tag_cache_generation().map(|generation| {
             (
                 generation,
                 TagKey {
@@ -192,7 +192,7 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         && opts == QueryOpts::default()
         && perms;
     let generation = if unfiltered {
-        cx.ctx.tag_cache.generation(&cx.ctx.wakeups)
+        cx.tag_cache_generation()
     } else {
         None
     };
@@ -605,14 +605,3 @@ pub async fn get_build_config(cx: &mut Call<'_>, params: Params) -> Result<Value
     })?)
 }
 
-/// `getRepo(tag, state=None, event=None, dist=False)` until the repos area lands: there are no
-/// repos, so the answer is nil (what `taginfo` prints as "no active repo").
-pub async fn get_repo_placeholder(cx: &mut Call<'_>, params: Params) -> Result<Value> {
-    const SIG: Signature = signature!("getRepo", ["tag"], ["state", "event", "dist"]);
-    let mut b = params.bind(&SIG)?;
-    let tag = b.next_raw();
-    if !matches!(tag, Value::Int(_)) {
-        lookup::require(cx.db(), Registry::Tag, &tag).await?;
-    }
-    Ok(Value::Nil)
-}

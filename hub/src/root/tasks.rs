@@ -20,7 +20,8 @@ fn task_id_of(value: &Value) -> Result<i64> {
         .ok_or_else(|| Error::InvalidValue(format!("Invalid task id: {value}")))
 }
 
-async fn info(cx: &Call<'_>, task_id: i64, request: bool) -> Result<Option<TaskInfo>> {
+/// A task's wire record, with its request when asked.
+pub async fn info(cx: &Call<'_>, task_id: i64, request: bool) -> Result<Option<TaskInfo>> {
     let Some(row) = db::tasks::get(cx.db(), task_id).await? else {
         return Ok(None);
     };

@@ -18,6 +18,8 @@ pub struct Peer {
     pub certificate: Option<ClientCertificate>,
     /// The request came to `…/ssllogin`.
     pub via_ssllogin: bool,
+    /// The connection is TLS.
+    pub tls: bool,
 }
 
 /// A TLS client certificate that verified against the configured CA.
@@ -144,6 +146,21 @@ impl<'a> Call<'a> {
     /// True if the call changed tags.
     pub(crate) fn changed_tags(&self) -> bool {
         self.changed_tags
+    }
+
+    /// Marks that an earlier sub-call of the same multicall changed tags: its notification is
+    /// already queued in this transaction, and cached answers are older than what it sees.
+    pub(crate) fn carry_tag_changes(&mut self, changed: bool) {
+        self.changed_tags |= changed;
+    }
+
+    /// The tag cache's generation, or `None` when cached answers must not be used: the cache
+    /// is off, or this transaction changed tags that the cache does not know of yet.
+    pub fn tag_cache_generation(&self) -> Option<u64> {
+        if self.changed_tags {
+            return None;
+        }
+        self.ctx.tag_cache.generation(&self.ctx.wakeups)
     }
 
     pub(crate) fn reset_event(&mut self) {

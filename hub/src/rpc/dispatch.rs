@@ -195,8 +195,6 @@ static METHODS: &[Method] = methods! {
     "editTag2" => Write root::tags::edit_tag2,
     "deleteTag" => Write root::tags::delete_tag,
     "getBuildConfig" => Read root::tags::get_build_config,
-    // Until the repos area serves it: there are no repos yet (taginfo calls it).
-    "getRepo" => Read root::tags::get_repo_placeholder,
     "getInheritanceData" => Read root::inheritance::get_inheritance_data,
     "setInheritanceData" => Write root::inheritance::set_inheritance_data,
     "getFullInheritance" => Read root::inheritance::get_full_inheritance,
@@ -282,6 +280,22 @@ static METHODS: &[Method] = methods! {
     "tagLastChangeEvent" => Read root::history::tag_last_change_event,
     "tagFirstChangeEvent" => Read root::history::tag_first_change_event,
     "tagChangedSinceEvent" => Read root::history::tag_changed_since_event,
+    // Repos and repo requests.
+    "repoInfo" => Read root::repos::repo_info,
+    "getRepo" => Read root::repos::get_repo,
+    "getActiveRepos" => Read root::repos::get_active_repos,
+    "repoExpire" => Write root::repos::repo_expire,
+    "repoProblem" => Write root::repos::repo_problem,
+    "repoDelete" => Write root::repos::repo_delete,
+    "newRepo" => Write root::repos::new_repo,
+    "repo.get" => Read root::repos::repo_get,
+    "repo.request" => Write root::repos::repo_request,
+    "repo.checkRequest" => Read root::repos::repo_check_request,
+    "repo.setRequestPriority" => Write root::repos::repo_set_request_priority,
+    "repo.query" => Read root::repos::repo_query,
+    "repo.queryQueue" => Read root::repos::repo_query_queue,
+    "repo.references" => Read root::repos::repo_references,
+    "repo.setState" => Write root::repos::repo_set_state,
 };
 
 /// HostExports: `host.*`, callable only by a verified host (or a task subsession of one).
@@ -316,6 +330,8 @@ static HOST_METHODS: &[Method] = host_methods! {
     "host.setBuildRootState" => Write host host::buildroots::set_buildroot_state,
     "host.setBuildRootList" => Write host host::buildroots::set_buildroot_list,
     "host.updateBuildRootList" => Write host host::buildroots::update_buildroot_list,
+    "host.repoInit" => Write host host::repos::repo_init,
+    "host.repoDone" => Write host host::repos::repo_done,
     // Kiln's long-polling extensions.
     "host.waitTasks" => Read poll host::wait::wait_tasks,
     "host.waitSubtasks" => Read poll host::wait::wait_subtasks,

@@ -218,6 +218,9 @@ async fn run_multicall(
         }
     };
     let mut conn = Conn::get(ctx).await?;
+    if calls.iter().all(reads_only) {
+        return run_read_multicall(ctx, conn, calls, headers, peer).await;
+    }
     let mut session = session::validate(ctx, conn.client()?, headers, "multiCall", peer, false).await?;
     record_session(session.as_ref());
     conn.begin().await?;
@@ -232,6 +235,7 @@ async fn run_multicall(
                 let client = conn.client()?;
                 client.batch_execute("SAVEPOINT multicall").await?;
                 let mut call = Call::new(ctx, name, peer, client, true, session.clone());
+                call.carry_tag_changes(changed_tags);
                 let result = run_sub_call(&mut call, name, params)
                     .instrument(info_span!("subcall", method = %name))
                     .await;
@@ -252,20 +256,70 @@ async fn run_multicall(
             }
             Err(error) => Err(error),
         };
-        results.push(match outcome {
-            Ok(value) => Value::Array(vec![value]),
-            Err(error) => {
-                let fault = Fault::from(&error);
-                Value::Struct(Struct::from([
-                    ("faultCode".to_owned(), Value::Int(i64::from(fault.code))),
-                    ("faultString".to_owned(), Value::String(fault.message)),
-                ]))
-            }
-        });
+        results.push(multicall_result(outcome));
     }
     conn.commit().await?;
     if changed_tags {
         ctx.tag_cache.invalidate();
+    }
+    Ok(Value::Array(results))
+}
+
+/// A sub-call's entry in the multicall answer: `[value]` or a fault struct.
+fn multicall_result(outcome: Result<Value>) -> Value {
+    match outcome {
+        Ok(value) => Value::Array(vec![value]),
+        Err(error) => {
+            let fault = Fault::from(&error);
+            Value::Struct(Struct::from([
+                ("faultCode".to_owned(), Value::Int(i64::from(fault.code))),
+                ("faultString".to_owned(), Value::String(fault.message)),
+            ]))
+        }
+    }
+}
+
+/// True if the entry cannot write: a read-only method, or one that fails before it runs (an
+/// unknown method or a malformed entry). Long polls are excluded.
+fn reads_only(entry: &Value) -> bool {
+    match sub_call(entry) {
+        Ok((name, _)) => dispatch::lookup(name)
+            .is_none_or(|m| m.access == Access::Read && !matches!(m.handler, Handler::HostPoll(_))),
+        Err(_) => true,
+    }
+}
+
+/// A multicall of read-only methods (the stock client's batched lookups): no transaction and
+/// no savepoints, as each sub-call would run on its own; answers may come from the caches.
+async fn run_read_multicall(
+    ctx: &Ctx,
+    conn: Conn,
+    calls: Vec<Value>,
+    headers: &SessionHeaders,
+    peer: &Peer,
+) -> Result<Value> {
+    let client = conn.client()?;
+    let session = session::validate(ctx, client, headers, "multiCall", peer, true).await?;
+    record_session(session.as_ref());
+    if let Some(s) = &session {
+        session::record_callnum(client, s).await?;
+    }
+    let mut results = Vec::with_capacity(calls.len());
+    for entry in &calls {
+        let outcome = match sub_call(entry) {
+            Ok((name, params)) => {
+                let mut call = Call::new(ctx, name, peer, client, false, session.clone());
+                let result = run_sub_call(&mut call, name, params)
+                    .instrument(info_span!("subcall", method = %name))
+                    .await;
+                if let Err(error) = &result {
+                    log_failure(error);
+                }
+                result
+            }
+            Err(error) => Err(error),
+        };
+        results.push(multicall_result(outcome));
     }
     Ok(Value::Array(results))
 }

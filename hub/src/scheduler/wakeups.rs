@@ -50,6 +50,8 @@ pub struct Wakeups {
     listening: AtomicBool,
     /// Moves on every `kiln_tags` notification and reconnection (see `cache::TagCache`).
     tags: AtomicU64,
+    /// Changes when tag contents or repo requests change, or a task finishes (the repo loop).
+    repo_work: watch::Sender<u64>,
 }
 
 impl Default for Wakeups {
@@ -67,6 +69,7 @@ impl Wakeups {
             done: broadcast::channel(4096).0,
             listening: AtomicBool::new(false),
             tags: AtomicU64::new(0),
+            repo_work: watch::channel(0).0,
         }
     }
 
@@ -105,9 +108,20 @@ impl Wakeups {
         self.tags.load(Ordering::Acquire)
     }
 
+    /// Changes when the repo loop may have work.
+    pub fn repo_work(&self) -> watch::Receiver<u64> {
+        self.repo_work.subscribe()
+    }
+
+    fn wake_repo_loop(&self) {
+        self.repo_work
+            .send_modify(|generation| *generation = generation.wrapping_add(1));
+    }
+
     fn wake_everyone(&self) {
         self.work
             .send_modify(|generation| *generation = generation.wrapping_add(1));
+        self.wake_repo_loop();
     }
 
     /// Delivers one notification.
@@ -116,9 +130,15 @@ impl Wakeups {
             "kiln_task_work" => self.wake_everyone(),
             "kiln_tags" => {
                 self.tags.fetch_add(1, Ordering::AcqRel);
+                self.wake_repo_loop();
             }
+            "kiln_tag_content" | "kiln_repo_work" => self.wake_repo_loop(),
             "kiln_host" => {
                 if let Some(event) = HostEvent::parse(payload) {
+                    // A finished task may be a newRepo task the repo loop waits for.
+                    if matches!(event.state, 2 | 3 | 5) {
+                        self.wake_repo_loop();
+                    }
                     let _ = self.hosts.send(event);
                 }
             }
@@ -133,7 +153,8 @@ impl Wakeups {
 }
 
 /// The channels the `task` trigger (and tag changes) notify.
-const CHANNELS: &str = "LISTEN kiln_task_work; LISTEN kiln_host; LISTEN kiln_task_done; LISTEN kiln_tags";
+const CHANNELS: &str = "LISTEN kiln_task_work; LISTEN kiln_host; LISTEN kiln_task_done; LISTEN kiln_tags; \
+     LISTEN kiln_tag_content; LISTEN kiln_repo_work";
 
 /// Listens until the process ends, reconnecting with a backoff.
 pub async fn listen(wakeups: Arc<Wakeups>, database_url: String) {
