@@ -510,18 +510,16 @@ fn list_builds(ctx: &mut Ctx, args: &ListBuildsArgs) -> Result<()> {
         }
         args.sort_keys.clone()
     };
+    // Python's sorted(reverse=True) keeps equal items in their original order.
     builds.sort_by(|a, b| {
         for key in &sort_keys {
             let order = compare(a.get(key), b.get(key));
             if order != std::cmp::Ordering::Equal {
-                return order;
+                return if args.reverse { order.reverse() } else { order };
             }
         }
         std::cmp::Ordering::Equal
     });
-    if args.reverse {
-        builds.reverse();
-    }
     if args.json {
         return print_json(ctx, &Value::Array(builds));
     }
@@ -741,14 +739,14 @@ fn buildinfo(ctx: &mut Ctx, builds: &[String], changelog: bool) -> Result<()> {
                         let date = field_str(e, "date");
                         let day = date.split(' ').next().unwrap_or(date);
                         format!(
-                            "* {} {}\n{}\n",
+                            "* {} {}\n{}\n\n",
                             changelog_date(day),
                             field_str(e, "author"),
                             field_str(e, "text")
                         )
                     })
                     .collect();
-                writeln!(ctx.out, "{}", text.join("\n"))?;
+                writeln!(ctx.out, "{}", text.concat())?;
             }
         }
     }
