@@ -604,4 +604,3 @@ pub async fn get_build_config(cx: &mut Call<'_>, params: Params) -> Result<Value
         },
     })?)
 }
-
