@@ -657,6 +657,27 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Reads `n` lines of a child's piped stdout; the rest stays readable.
+fn first_lines(mut child: std::process::Child, n: usize) -> (std::process::Child, String) {
+    use std::io::Read;
+    let mut stdout = child.stdout.take().unwrap();
+    let mut text = Vec::new();
+    let mut byte = [0_u8; 1];
+    while text.iter().filter(|b| **b == b'\n').count() < n && stdout.read(&mut byte).unwrap() == 1 {
+        text.push(byte[0]);
+    }
+    child.stdout = Some(stdout);
+    (child, String::from_utf8_lossy(&text).into_owned())
+}
+
+/// Everything a child prints on stdout until it closes it.
+fn rest_of(child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
 /// Moves a task through free → open → closed, pausing between steps long enough for
 /// watchers polling every second to see each state.
 fn run_task(host: &Host, task_id: i64, fail: bool) {
@@ -715,11 +736,21 @@ async fn watch_task_live_and_piped() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
+            // Both must have seen the task free before it moves (koji starts slowly).
+            let (mut ours, ours_head) = first_lines(ours, 2);
+            let (mut theirs, theirs_head) = first_lines(theirs, 2);
             run_task(&host, task, fail);
+            let ours_rest = rest_of(&mut ours);
+            let theirs_rest = rest_of(&mut theirs);
             let ours = ours.wait_with_output().unwrap();
             let theirs = theirs.wait_with_output().unwrap();
             let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{}", text(&ours.stderr));
+            let ours_text = ours_head + &ours_rest;
+            assert_eq!(ours_text, theirs_head + &theirs_rest, "{}", text(&ours.stderr));
+            let ours = std::process::Output {
+                stdout: ours_text.into_bytes(),
+                ..ours
+            };
             assert_eq!(ours.status.code(), theirs.status.code());
             assert_eq!(ours.status.code(), Some(i32::from(fail)));
             let stdout = text(&ours.stdout);
