@@ -194,6 +194,47 @@ async fn build_commands_print_as_koji() {
             assert_eq!(ours.stdout, theirs.stdout);
         }
 
+        // download-build into a directory per client.
+        for args in [
+            &["download-build", "hello-1.0-1"][..],
+            &["download-build", "--arch", "noarch", "--noprogress", "2"],
+        ] {
+            let ours_dir = tempfile::tempdir().unwrap();
+            let theirs_dir = tempfile::tempdir().unwrap();
+            let mut command = Command::new(env!("CARGO_BIN_EXE_kiln"));
+            let ours = command
+                .arg("-c")
+                .arg(&config)
+                .args(args)
+                .current_dir(ours_dir.path())
+                .output()
+                .unwrap();
+            let theirs = koji.run_in(theirs_dir.path(), args);
+            assert_eq!(String::from_utf8_lossy(&ours.stdout), theirs.stdout, "{args:?}");
+            assert_eq!(ours.status.code(), Some(theirs.code));
+            let files = |d: &Path| {
+                let mut names: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+                    .unwrap()
+                    .map(|e| {
+                        let path = e.unwrap().path();
+                        (
+                            path.file_name().unwrap().to_string_lossy().into_owned(),
+                            std::fs::read(&path).unwrap(),
+                        )
+                    })
+                    .collect();
+                names.sort();
+                names
+            };
+            assert_eq!(files(ours_dir.path()), files(theirs_dir.path()), "{args:?}");
+            assert!(!files(ours_dir.path()).is_empty());
+        }
+        let ours = kiln(&config, &["download-build", "nope-1-1"]);
+        assert_eq!(
+            (ours.code, ours.stderr.as_str()),
+            (1, "No such build: nope-1-1\n")
+        );
+
         // untag-build: a dry run through both, then each untags one build.
         same(
             &auth(&["untag-build", "-n", "-v", "dest", "hello-1.0-1"])

@@ -1,5 +1,6 @@
-//! `download-task`: a task's (and its children's) output files over plain HTTP from
-//! `topurl`, with the stock client's selection rules, file names and progress lines.
+//! `download-task` and `download-build`: a task's (and its children's) output files, or a
+//! build's RPMs, over plain HTTP from `topurl`, with the stock client's selection rules, file
+//! names and progress lines.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -347,6 +348,123 @@ pub fn download_task(ctx: &mut Ctx, args: &DownloadTaskArgs) -> Result<()> {
         crate::warn("Duplicate files, for download all duplicate files use --dirpertask.");
     }
     Ok(())
+}
+
+/// Arguments of `download-build`.
+#[derive(Debug, clap::Args)]
+pub struct DownloadBuildArgs {
+    /// The build (N-V-R or id)
+    pub build: String,
+    /// Only download packages for this arch (may be used multiple times)
+    #[arg(short = 'a', long = "arch", value_name = "ARCH")]
+    pub arches: Vec<String>,
+    /// Include debuginfo rpms
+    #[arg(long)]
+    pub debuginfo: bool,
+    /// URL under which Koji files are accessible
+    #[arg(long, value_name = "URL")]
+    pub topurl: Option<String>,
+    /// Do not display progress meter
+    #[arg(long)]
+    pub noprogress: bool,
+    /// Suppress output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// Koji's `is_debuginfo`.
+fn is_debuginfo(name: &str) -> bool {
+    name.ends_with("-debuginfo") || name.ends_with("-debugsource") || name.contains("-debuginfo-")
+}
+
+/// Runs `download-build` for RPM builds: each RPM of the build into the current directory.
+pub fn download_build(ctx: &mut Ctx, args: &DownloadBuildArgs) -> Result<()> {
+    ctx.connect_anonymous()?;
+    let key = if args.build.chars().all(|c| c.is_ascii_digit()) {
+        args.build
+            .parse::<i64>()
+            .map_or_else(|_| Value::from(args.build.as_str()), Value::Int)
+    } else {
+        Value::from(args.build.as_str())
+    };
+    let info = ctx.call("getBuild", vec![key])?;
+    if info.is_nil() {
+        return Err(Error::Failed(format!("No such build: {}", args.build)));
+    }
+    let top = args
+        .topurl
+        .clone()
+        .or_else(|| ctx.config().topurl.clone())
+        .ok_or_else(|| Error::Failed("You must specify --topurl to download files".into()))?;
+    let top = top.trim_end_matches('/').to_owned();
+    let mut keywords = vec![("buildID", info.get("id").cloned().unwrap_or_default())];
+    if !args.arches.is_empty() {
+        let arches = args.arches.iter().map(|a| Value::from(a.as_str())).collect();
+        keywords.push(("arches", Value::Array(arches)));
+    }
+    let rpms = ctx.call_kw("listRPMs", vec![], keywords)?;
+    let rpms: Vec<Value> = rpms.as_array().unwrap_or_default().to_vec();
+    let label = format!(
+        "{}-{}-{}",
+        field_str(&info, "name"),
+        field_str(&info, "version"),
+        field_str(&info, "release")
+    );
+    if rpms.is_empty() {
+        return Err(Error::Failed(if args.arches.is_empty() {
+            format!("No packages available for {label}")
+        } else {
+            format!("No {} packages available for {label}", args.arches.join(" or "))
+        }));
+    }
+    let rpms: Vec<Value> = rpms
+        .into_iter()
+        .filter(|r| args.debuginfo || !is_debuginfo(field_str(r, "name")))
+        .collect();
+    let volume = info
+        .get("volume_name")
+        .and_then(Value::as_str)
+        .unwrap_or("DEFAULT");
+    let base = if volume == "DEFAULT" {
+        top
+    } else {
+        format!("{top}/vol/{volume}")
+    };
+    let quiet = args.quiet || ctx.options.quiet;
+    let total = rpms.len();
+    for (index, rpm) in rpms.iter().enumerate() {
+        let arch = field_str(rpm, "arch");
+        let file = format!(
+            "{}-{}-{}.{arch}.rpm",
+            field_str(rpm, "name"),
+            field_str(rpm, "version"),
+            field_str(rpm, "release")
+        );
+        let url = format!(
+            "{base}/packages/{}/{}/{}/{arch}/{file}",
+            field_str(&info, "name"),
+            field_str(&info, "version"),
+            field_str(&info, "release")
+        );
+        if !quiet {
+            writeln!(ctx.out, "Downloading [{}/{total}]: {file}", index + 1)?;
+            ctx.out.flush()?;
+        }
+        fetch(&url, &file, !(quiet || args.noprogress))?;
+        let size = fs::metadata(&file)?.len();
+        if Some(size) != field_i64(rpm, "size").and_then(|s| u64::try_from(s).ok()) {
+            let _ = fs::remove_file(&file);
+            return Err(Error::Failed(format!(
+                "Downloaded rpm {file} size {size} does not match db size {}, deleting",
+                py_str_of(rpm.get("size"))
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn py_str_of(value: Option<&Value>) -> String {
+    value.map(crate::output::table::py_str).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -66,6 +66,8 @@ pub enum Command {
     Builds(builds::BuildCommand),
     /// Download the output of a build task
     DownloadTask(download::DownloadTaskArgs),
+    /// Download a built package
+    DownloadBuild(download::DownloadBuildArgs),
     /// Module builds (the Module Build Service).
     #[command(flatten)]
     Modules(modules::ModuleCommand),
@@ -89,6 +91,7 @@ impl Command {
             Command::Repos(command) => command.run(ctx),
             Command::Builds(command) => command.run(ctx),
             Command::DownloadTask(args) => download::download_task(ctx, &args),
+            Command::DownloadBuild(args) => download::download_build(ctx, &args),
             Command::Modules(command) => command.run(ctx),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),
