@@ -304,6 +304,17 @@ impl Ctx {
             .call_params(method, Params { positional, keywords })?)
     }
 
+    /// Logs out now (Koji's explicit `session.logout()` before watching anonymously); later
+    /// calls go out without a session.
+    pub fn logout(&mut self) {
+        if self.logged_in.take().is_some()
+            && let Some(session) = &self.session
+            && let Err(e) = session.logout()
+        {
+            debug!(error = %e, "logout failed: {e}");
+        }
+    }
+
     /// Logs out if logged in; errors are ignored, as in Koji.
     pub fn finish(&mut self) {
         if self.logged_in.take().is_some()

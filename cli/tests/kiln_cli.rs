@@ -574,6 +574,11 @@ async fn help_and_completions() {
     for shell in ["bash", "zsh", "fish"] {
         let out = kiln_at(home.path(), &["completion", shell]).await.ok();
         assert!(out.stdout.contains("grant-permission"), "{shell}: {}", out.stdout);
+        assert!(
+            out.stdout.contains("list-tag-inheritance"),
+            "{shell}: {}",
+            out.stdout
+        );
     }
     let out = kiln_at(home.path(), &["--help"]).await.ok();
     for command in [
@@ -583,6 +588,13 @@ async fn help_and_completions() {
         "list-permissions",
         "add-user",
         "completion",
+        "list-tags",
+        "list-history",
+        "hostinfo",
+        "watch-task",
+        "download-task",
+        "regen-repo",
+        "wait-repo",
     ] {
         assert!(out.stdout.contains(command), "{}", out.stdout);
     }

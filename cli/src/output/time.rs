@@ -143,6 +143,58 @@ pub fn format_time_long(ts: f64) -> String {
     Civil::local(ts).long()
 }
 
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Koji's `TimeOption`: a Unix timestamp, or a local `YYYY-MM-DD[ HH:MM[:SS]]` (also with a
+/// `T`), as seconds. `None` if the text is neither.
+pub fn parse_time(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<f64>() {
+        return Some(ts);
+    }
+    let (date, clock) = match text.split_once([' ', 'T']) {
+        Some((date, clock)) => (date, clock.trim()),
+        None => (text, ""),
+    };
+    let numbers =
+        |s: &str, sep: char| -> Option<Vec<i64>> { s.split(sep).map(|p| p.parse::<i64>().ok()).collect() };
+    let date = numbers(date, '-')?;
+    let [year, month, day] = date.as_slice() else {
+        return None;
+    };
+    let clock = if clock.is_empty() {
+        vec![0, 0, 0]
+    } else {
+        numbers(clock, ':')?
+    };
+    let (hour, minute, second) = match clock.as_slice() {
+        [h, m] => (*h, *m, 0),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    if !(1..=12).contains(month) || !(1..=31).contains(day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let naive = days_from_civil(*year, *month, *day) * 86_400 + hour * 3600 + minute * 60 + second;
+    let zone = local_zone();
+    let offset = |t: i64| {
+        zone.find_local_time_type(t)
+            .map_or(0, |local| i64::from(local.ut_offset()))
+    };
+    let guess = naive - offset(naive);
+    #[expect(clippy::cast_precision_loss, reason = "timestamps fit in an f64 mantissa")]
+    Some((naive - offset(guess)) as f64)
+}
+
 /// An elapsed time as `H:MM:SS` (or `M:SS` under an hour), for progress displays.
 pub fn elapsed(secs: f64) -> String {
     #[expect(
@@ -202,6 +254,16 @@ mod tests {
             "2025-07-01 12:00:00",
             "Tue, 01 Jul 2025 12:00:00 CEST",
         );
+    }
+
+    #[test]
+    fn time_options() {
+        assert_eq!(parse_time("1700000000.5"), Some(1_700_000_000.5));
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2026, 11, 22) * 86_400, 1_795_305_600);
+        assert!(parse_time("2026-11-22 10:20").is_some());
+        assert!(parse_time("2026-13-01").is_none());
+        assert!(parse_time("yesterday").is_none());
     }
 
     #[test]

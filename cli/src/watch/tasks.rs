@@ -8,6 +8,7 @@ use common::client::ClientError;
 use common::xmlrpc::Value;
 
 use crate::commands::field_str;
+use crate::commands::taskinfo::{task_output, task_rel_path, work_dir};
 use crate::context::Ctx;
 use crate::error::{Error, Result, fault_class};
 use crate::output::table::py_str;
@@ -110,6 +111,8 @@ pub struct TaskSource<'a> {
     entries: Vec<Entry>,
     hosts: HashMap<i64, String>,
     settled: bool,
+    /// Koji's `topurl`: when set, a failure lists the task's logs under it.
+    top_url: Option<String>,
 }
 
 impl<'a> TaskSource<'a> {
@@ -129,7 +132,39 @@ impl<'a> TaskSource<'a> {
                 .collect(),
             hosts: HashMap::new(),
             settled: false,
+            top_url: None,
         }
+    }
+
+    /// Lists the logs of failed tasks under this URL, as the stock client does with `topurl`.
+    pub fn with_top_url(mut self, top_url: Option<String>) -> TaskSource<'a> {
+        self.top_url = top_url.filter(|u| !u.is_empty());
+        self
+    }
+
+    /// `FAILED: …` and, with a top URL, Koji's "Relevant logs" lines.
+    fn relevant_logs(&self, task_id: i64) -> Result<String> {
+        let Some(top) = &self.top_url else {
+            return Ok(String::new());
+        };
+        let top = top.trim_end_matches('/');
+        let mut logs = Vec::new();
+        for (file, volumes) in task_output(self.ctx, task_id)? {
+            if !file.ends_with("log") {
+                continue;
+            }
+            for volume in volumes {
+                logs.push(format!(
+                    "  {}/{}/{file}",
+                    work_dir(top, &volume),
+                    task_rel_path(task_id)
+                ));
+            }
+        }
+        if logs.is_empty() {
+            return Ok(String::new());
+        }
+        Ok(format!("\n  Relevant logs:\n{}", logs.join("\n")))
     }
 
     fn refresh(&mut self, index: usize) -> Result<()> {
@@ -159,8 +194,10 @@ impl<'a> TaskSource<'a> {
                     Some(format!("{}: {}", fault_class(fault.code), fault.message.trim()))
                 }
                 Err(e) => return Err(e),
-                Ok(_) => None,
+                Ok(_) => Some(String::new()),
             }
+            .map(|failure| -> Result<String> { Ok(failure + &self.relevant_logs(id)?) })
+            .transpose()?
         } else {
             None
         };

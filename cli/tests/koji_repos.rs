@@ -1,0 +1,240 @@
+//! Repo commands through kiln and the stock `koji` client side by side: `regen-repo`
+//! (a request, or a `newRepo` task with `--make-task`), `request-repo` and `wait-repo`, with
+//! the test playing the build host that makes the repo.
+
+use std::path::Path;
+use std::process::Command;
+
+use common::client::ClientSession;
+use common::xmlrpc::{Value, encode_response};
+use hub::config::RepoConfig;
+use hub::test_clients::{add_host, blocking, check_in, login};
+use hub::testing::{TestHub, TestHubOptions};
+use kiln_tests::{KojiCli, Output};
+
+fn kiln(config: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("HOME", config.parent().unwrap())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Digits replaced by `N`, so runs that made their own tasks compare.
+fn masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Plays a builder through a newRepo task: open, `host.repoInit`, one `repomd.xml` per arch,
+/// `host.repoDone`, close. Returns the repo id.
+fn play_new_repo(host: &ClientSession, task_id: i64, tag: &str, arches: &[&str]) -> i64 {
+    host.call("host.openTask", vec![Value::Int(task_id)]).unwrap();
+    let init = host
+        .call_kw(
+            "host.repoInit",
+            vec![Value::from(tag)],
+            vec![("task_id", Value::Int(task_id))],
+        )
+        .unwrap();
+    let repo_id = init.as_array().unwrap()[0].as_i64().unwrap();
+    let event_id = init.as_array().unwrap()[1].as_i64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    for arch in arches {
+        let local = dir.path().join("repomd.xml");
+        std::fs::write(&local, format!("<repomd arch='{arch}'/>")).unwrap();
+        let remote = format!("tasks/{}/{task_id}/{arch}", task_id % 10000);
+        host.upload_file(&local, &remote, "repomd.xml", 1 << 16).unwrap();
+        data.push((
+            *arch,
+            Value::Array(vec![
+                Value::from(remote.as_str()),
+                Value::Array(vec![Value::from("repomd.xml")]),
+            ]),
+        ));
+    }
+    host.call("host.repoDone", vec![Value::Int(repo_id), Value::structure(data)])
+        .unwrap();
+    let result = Value::Array(vec![Value::Int(repo_id), Value::Int(event_id)]);
+    host.call(
+        "host.closeTask",
+        vec![Value::Int(task_id), Value::from(encode_response(&result))],
+    )
+    .unwrap();
+    repo_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repo_commands_print_as_koji() {
+    let hub = TestHub::start_with(TestHubOptions {
+        repos: Some(RepoConfig {
+            enabled: false,
+            ..RepoConfig::default()
+        }),
+        ..TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("koji.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "[koji]\nserver = {url}\ntopurl = http://{addr}/kojifiles\nweburl = http://{addr}/koji\n\
+             authtype = password\nmax_retries = 0\npoll_interval = 1\n",
+            url = hub.url(),
+            addr = hub.addr
+        ),
+    )
+    .unwrap();
+    let koji = KojiCli {
+        config: config.clone(),
+    };
+    let url = hub.url();
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        admin
+            .call_kw(
+                "createTag",
+                vec![Value::from("f40-build")],
+                vec![("arches", Value::from("x86_64"))],
+            )
+            .unwrap();
+        admin.call("createTag", vec![Value::from("f40")]).unwrap();
+        admin.call("createTag", vec![Value::from("bare")]).unwrap();
+        admin
+            .call(
+                "createBuildTarget",
+                vec![Value::from("f40"), Value::from("f40-build"), Value::from("f40")],
+            )
+            .unwrap();
+        let (_, host) = add_host(&url, &admin, "builder1", &["x86_64"]);
+        admin
+            .call(
+                "addHostToChannel",
+                vec![Value::from("builder1"), Value::from("createrepo")],
+            )
+            .unwrap();
+        check_in(&host, &["newRepo"], 10);
+        let auth = |args: &[&'static str]| -> Vec<&'static str> {
+            ["--user", "admin", "--password", "pw"]
+                .iter()
+                .chain(args)
+                .copied()
+                .collect()
+        };
+        let same = |args: &[&str]| {
+            let ours = kiln(&config, args);
+            let theirs = koji.run(args);
+            assert_eq!(
+                ours.stdout, theirs.stdout,
+                "{args:?}\n{}\n{}",
+                ours.stderr, theirs.stderr
+            );
+            assert_eq!(
+                ours.code, theirs.code,
+                "{args:?}\n{}\n{}",
+                ours.stderr, theirs.stderr
+            );
+            assert_eq!(ours.stderr, theirs.stderr, "{args:?}");
+            ours
+        };
+
+        // No repo yet: a request (the second client gets the same one back).
+        let out = same(&auth(&["regen-repo", "f40-build"]));
+        assert!(out.stdout.starts_with("Got request: "), "{}", out.stdout);
+        same(&auth(&["request-repo", "--target", "f40"]));
+        same(&auth(&["regen-repo", "bare"]));
+
+        // --make-task: a newRepo task each, printed alike.
+        let ours = kiln(
+            &config,
+            &auth(&["regen-repo", "--make-task", "--nowait", "f40-build"]),
+        )
+        .ok();
+        let theirs = koji
+            .run(&auth(&["regen-repo", "--make-task", "--nowait", "f40-build"]))
+            .ok();
+        assert_eq!(masked(&ours.stdout), masked(&theirs.stdout));
+        assert!(
+            ours.stdout.contains(&format!(
+                "Task info: http://{}/koji/taskinfo?taskID=",
+                hub_addr(&url)
+            )),
+            "{}",
+            ours.stdout
+        );
+        let tasks: Vec<i64> = host
+            .call("host.getTasks", vec![])
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.get("id").and_then(Value::as_i64).unwrap())
+            .collect();
+        assert_eq!(tasks.len(), 2, "{tasks:?}");
+        let repo_id = play_new_repo(&host, tasks[0], "f40-build", &["x86_64"]);
+        let second = play_new_repo(&host, tasks[1], "f40-build", &["x86_64"]);
+        assert!(second > repo_id);
+
+        // Now the repo is there: the same commands answer with it.
+        let out = same(&auth(&["regen-repo", "f40-build"]));
+        assert_eq!(
+            out.stdout,
+            format!(
+                "Got repo {second}\nRepo info: http://{}/koji/repoinfo?repoID={second}\n",
+                hub_addr(&url)
+            )
+        );
+        same(&auth(&["request-repo", "--wait", "f40-build"]));
+        same(&["wait-repo", "f40-build"]);
+        same(&["wait-repo", "--target", "f40"]);
+        same(&auth(&["wait-repo", "--request", "f40-build"]));
+        same(&["wait-repo", "--quiet", "--no-request", "f40-build"]);
+
+        // Bad paths.
+        for args in [&["wait-repo", "nope"][..], &["wait-repo", "--target", "nope"]] {
+            let ours = kiln(&config, args);
+            let theirs = koji.run(args);
+            assert_eq!(
+                (ours.code, theirs.code),
+                (2, 2),
+                "{args:?}: {} / {}",
+                ours.stderr,
+                theirs.stderr
+            );
+            assert_eq!(ours.stdout, theirs.stdout);
+        }
+        let out = kiln(&config, &auth(&["regen-repo", "nope"]));
+        assert_eq!(out.code, 2);
+        assert_eq!(out.stderr, "error: No such tag: nope\n");
+    })
+    .await;
+}
+
+fn hub_addr(url: &str) -> String {
+    url.trim_start_matches("http://")
+        .trim_end_matches("/kojihub")
+        .to_owned()
+}
