@@ -31,6 +31,7 @@ pub mod tasks;
 pub mod test_clients;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;

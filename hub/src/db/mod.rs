@@ -22,6 +22,8 @@ pub mod packages;
 pub mod tags;
 pub mod targets;
 pub mod versioned;
+// Name searches (`search`, the web interface).
+pub mod search;
 
 pub use pool::{Pool, connect_pool};
 pub use types::{Micros, Tx};

@@ -1,5 +1,5 @@
 //! Routes HTTP requests: XML-RPC (and raw uploads) at `/kojihub` (and `/kojihub/ssllogin`),
-//! `topdir` at `/kojifiles/`, everything else 404.
+//! `topdir` at `/kojifiles/`, the web interface at `/koji/`, everything else 404.
 
 use std::sync::Arc;
 
@@ -45,6 +45,7 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         "/kojihub" | "/kojihub/" => xmlrpc(ctx, peer, request, false).await,
         "/kojihub/ssllogin" | "/kojihub/ssllogin/" => xmlrpc(ctx, peer, request, true).await,
         "/" => text(StatusCode::OK, "Kiln hub: XML-RPC at /kojihub\n"),
+        p if p == crate::web::PREFIX || p.starts_with("/koji/") => crate::web::route(ctx, peer, request).await,
         p if p == files::PREFIX || p.starts_with("/kojifiles/") => files::serve(ctx, request).await,
         _ => text(StatusCode::NOT_FOUND, format!("Not found: {path}\n")),
     }

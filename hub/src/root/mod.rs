@@ -21,3 +21,6 @@ pub mod lookup;
 pub mod packages;
 pub mod tags;
 pub mod targets;
+// `search` and `resubmitTask` (the web interface uses both).
+pub mod search;
+pub mod task_resubmit;
