@@ -45,7 +45,9 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         "/kojihub" | "/kojihub/" => xmlrpc(ctx, peer, request, false).await,
         "/kojihub/ssllogin" | "/kojihub/ssllogin/" => xmlrpc(ctx, peer, request, true).await,
         "/" => text(StatusCode::OK, "Kiln hub: XML-RPC at /kojihub\n"),
-        p if p == crate::web::PREFIX || p.starts_with("/koji/") => crate::web::route(ctx, peer, request).await,
+        p if p == crate::web::PREFIX || p.starts_with("/koji/") => {
+            crate::web::route(ctx, peer, request).await
+        }
         p if p == files::PREFIX || p.starts_with("/kojifiles/") => files::serve(ctx, request).await,
         _ => text(StatusCode::NOT_FOUND, format!("Not found: {path}\n")),
     }

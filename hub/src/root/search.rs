@@ -21,7 +21,8 @@ pub async fn search(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     if terms.is_empty() {
         return Err(Error::Generic("empty search terms".into()));
     }
-    let table = SearchTable::from_koji(&kind).ok_or_else(|| Error::Generic(format!("No such search type: {kind}")))?;
+    let table = SearchTable::from_koji(&kind)
+        .ok_or_else(|| Error::Generic(format!("No such search type: {kind}")))?;
     // Koji treats any other match type as a regular expression.
     let matching = match match_type.as_str() {
         "glob" => Matching::Glob,

@@ -24,7 +24,9 @@ fn post_only(page: &PageRequest<'_>) -> WebResult<()> {
 /// Only local paths under the web interface are followed after a login.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with("/koji/") && !path.contains("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with("/koji/") && !path.contains("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/koji/".to_owned(),
     }
 }
@@ -112,7 +114,10 @@ mod tests {
 
     #[test]
     fn follows_only_local_pages() {
-        assert_eq!(safe_next(Some("/koji/taskinfo?taskID=1")), "/koji/taskinfo?taskID=1");
+        assert_eq!(
+            safe_next(Some("/koji/taskinfo?taskID=1")),
+            "/koji/taskinfo?taskID=1"
+        );
         assert_eq!(safe_next(Some("https://evil.example/")), "/koji/");
         assert_eq!(safe_next(Some("/koji//evil.example")), "/koji/");
         assert_eq!(safe_next(None), "/koji/");

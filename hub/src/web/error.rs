@@ -66,7 +66,9 @@ fn hub_status(error: &Error) -> StatusCode {
         | Error::InvalidSession
         | Error::SessionExpired { .. }
         | Error::UserLocked => StatusCode::FORBIDDEN,
-        Error::Generic(_) | Error::TaskFinished { .. } | Error::TaskNotFinished { .. } => StatusCode::CONFLICT,
+        Error::Generic(_) | Error::TaskFinished { .. } | Error::TaskNotFinished { .. } => {
+            StatusCode::CONFLICT
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

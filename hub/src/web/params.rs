@@ -61,7 +61,10 @@ impl Form {
 
     /// A value as given; empty counts as absent.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// An integer value, or 400.
@@ -86,7 +89,9 @@ impl Form {
         match self.int("start")? {
             None => Ok(0),
             Some(n) if n >= 0 => Ok(n),
-            Some(n) => Err(WebError::BadRequest(format!("start must not be negative, not {n}"))),
+            Some(n) => Err(WebError::BadRequest(format!(
+                "start must not be negative, not {n}"
+            ))),
         }
     }
 
@@ -138,7 +143,13 @@ mod tests {
         assert!(matches!(form.int("taskID"), Err(WebError::BadRequest(_))));
         assert!(form.start().is_err());
         assert!(form.order(&["id"], "-id").is_err());
-        assert_eq!(Form::parse(Some("order=-id")).unwrap().order(&["id"], "id").unwrap(), "-id");
+        assert_eq!(
+            Form::parse(Some("order=-id"))
+                .unwrap()
+                .order(&["id"], "id")
+                .unwrap(),
+            "-id"
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("tags.html", include_str!("templates/tags.html")),
     ("taginfo.html", include_str!("templates/taginfo.html")),
     ("buildtargets.html", include_str!("templates/buildtargets.html")),
-    ("buildtargetinfo.html", include_str!("templates/buildtargetinfo.html")),
+    (
+        "buildtargetinfo.html",
+        include_str!("templates/buildtargetinfo.html"),
+    ),
     ("hosts.html", include_str!("templates/hosts.html")),
     ("hostinfo.html", include_str!("templates/hostinfo.html")),
     ("channelinfo.html", include_str!("templates/channelinfo.html")),
@@ -108,7 +111,10 @@ mod tests {
     fn names_states_and_times() {
         assert_eq!(task_state_name(1), "open");
         assert_eq!(task_state_name(99), "unknown");
-        assert_eq!(koji_time(JinjaValue::from("2026-11-23 13:40:00.123456+00:00")), "2026-11-23 13:40:00");
+        assert_eq!(
+            koji_time(JinjaValue::from("2026-11-23 13:40:00.123456+00:00")),
+            "2026-11-23 13:40:00"
+        );
         assert_eq!(koji_time(JinjaValue::from(())), "");
     }
 

@@ -66,7 +66,10 @@ fn html_response(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(full(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
     headers.insert("X-Frame-Options", HeaderValue::from_static("DENY"));
@@ -212,8 +215,8 @@ async fn read_form(body: Incoming) -> WebResult<Form> {
         .await
         .map_err(|e| WebError::BadRequest(format!("could not read the form: {e}")))?
         .to_bytes();
-    let text = std::str::from_utf8(&collected)
-        .map_err(|_| WebError::BadRequest("the form is not UTF-8".into()))?;
+    let text =
+        std::str::from_utf8(&collected).map_err(|_| WebError::BadRequest("the form is not UTF-8".into()))?;
     Form::parse(Some(text))
 }
 
@@ -222,7 +225,10 @@ fn get_only(page: &PageRequest<'_>) -> WebResult<()> {
     if page.method == Method::GET || page.method == Method::HEAD {
         Ok(())
     } else {
-        Err(WebError::MethodNotAllowed(format!("{} is not accepted here", page.method)))
+        Err(WebError::MethodNotAllowed(format!(
+            "{} is not accepted here",
+            page.method
+        )))
     }
 }
 

@@ -23,11 +23,15 @@ fn active_states() -> Value {
 
 /// The `hosts` page.
 pub async fn hosts(page: &mut PageRequest<'_>) -> WebResult<String> {
-    let state = page.query.choice("state", &["enabled", "disabled", "all"], "enabled")?;
+    let state = page
+        .query
+        .choice("state", &["enabled", "disabled", "all"], "enabled")?;
     let ready = page.query.choice("ready", &["yes", "no", "all"], "all")?;
     let channel = page.query.int("channelID")?;
     let arch = page.query.text("arch");
-    let order = page.query.order(&["name", "id", "task_load", "capacity"], "name")?;
+    let order = page
+        .query
+        .order(&["name", "id", "task_load", "capacity"], "name")?;
     let mut args: Vec<(&str, Value)> = vec![(
         "queryOpts",
         Value::Struct(Struct::from([("order".to_owned(), Value::from(order))])),
@@ -71,7 +75,11 @@ pub async fn hosts(page: &mut PageRequest<'_>) -> WebResult<String> {
 pub async fn hostinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
     let host_id = page.query.required_int("hostID")?;
     let api = &page.api;
-    let host = not_nil(api.read("getHost", vec![Value::Int(host_id)]).await?, "host", host_id)?;
+    let host = not_nil(
+        api.read("getHost", vec![Value::Int(host_id)]).await?,
+        "host",
+        host_id,
+    )?;
     let channels = api
         .read("listChannels", vec![kwargs([("hostID", Value::Int(host_id))])])
         .await?;
@@ -118,9 +126,11 @@ pub async fn channelinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
     ]));
     let count = Value::Struct(Struct::from([("countOnly".to_owned(), Value::Bool(true))]));
     let active_tasks = api.read("listTasks", vec![opts, count]).await?;
-    let enabled_hosts = hosts
-        .as_array()
-        .map_or(0, |h| h.iter().filter(|h| h.get("enabled").is_some_and(Value::truthy)).count());
+    let enabled_hosts = hosts.as_array().map_or(0, |h| {
+        h.iter()
+            .filter(|h| h.get("enabled").is_some_and(Value::truthy))
+            .count()
+    });
     render::page(
         "channelinfo.html",
         &page.visitor,

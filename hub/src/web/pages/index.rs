@@ -2,8 +2,8 @@
 
 use common::xmlrpc::{Struct, Value};
 
-use super::tasks::{TaskNode, host_names};
 use super::jinja;
+use super::tasks::{TaskNode, host_names};
 use crate::web::error::WebResult;
 use crate::web::render;
 use crate::web::router::PageRequest;
@@ -20,7 +20,9 @@ pub async fn index(page: &mut PageRequest<'_>) -> WebResult<String> {
         ("limit".to_owned(), Value::Int(10)),
     ]));
     let hosts = host_names(api).await?;
-    let recent = api.read("listTasks", vec![Value::Struct(opts), query_opts]).await?;
+    let recent = api
+        .read("listTasks", vec![Value::Struct(opts), query_opts])
+        .await?;
     let tasks: Vec<TaskNode> = recent
         .as_array()
         .map(|l| l.iter().map(|t| TaskNode::of(t, &hosts)).collect())

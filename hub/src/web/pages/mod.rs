@@ -63,7 +63,14 @@ pub struct Pager {
 
 impl Pager {
     /// Builds the navigation; `params` are the page's other parameters, kept in every link.
-    pub fn new(page: &str, params: &[(&str, String)], order: &str, start: i64, shown: usize, total: i64) -> Pager {
+    pub fn new(
+        page: &str,
+        params: &[(&str, String)],
+        order: &str,
+        start: i64,
+        shown: usize,
+        total: i64,
+    ) -> Pager {
         let link = |start: i64| {
             let mut all = params.to_vec();
             all.push(("order", order.to_owned()));
@@ -120,7 +127,10 @@ mod tests {
         assert_eq!((pager.first_row, pager.last_row, pager.total), (51, 100, 10_000));
         assert_eq!(pager.prev.as_deref(), Some("tasks?state=all&order=-id"));
         assert_eq!(pager.next.as_deref(), Some("tasks?state=all&order=-id&start=100"));
-        assert_eq!(pager.pages.first(), Some(&(1, Some("tasks?state=all&order=-id".to_owned()))));
+        assert_eq!(
+            pager.pages.first(),
+            Some(&(1, Some("tasks?state=all&order=-id".to_owned())))
+        );
         assert!(pager.pages.contains(&(2, None)));
         let last = Pager::new("tasks", &params, "id", 0, 3, 3);
         assert_eq!((last.prev, last.next, last.first_row), (None, None, 1));

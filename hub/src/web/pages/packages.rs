@@ -24,11 +24,19 @@ pub async fn packages(page: &mut PageRequest<'_>) -> WebResult<String> {
     let order = query.order(fields, "package_name")?;
     let api = &page.api;
     let tag = match tag_id {
-        Some(id) => Some(not_nil(api.read("getTag", vec![Value::Int(id)]).await?, "tag", id)?),
+        Some(id) => Some(not_nil(
+            api.read("getTag", vec![Value::Int(id)]).await?,
+            "tag",
+            id,
+        )?),
         None => None,
     };
     let user = match user_id {
-        Some(id) => Some(not_nil(api.read("getUser", vec![Value::Int(id)]).await?, "user", id)?),
+        Some(id) => Some(not_nil(
+            api.read("getUser", vec![Value::Int(id)]).await?,
+            "user",
+            id,
+        )?),
         None => None,
     };
     let mut args: Vec<(&str, Value)> = Vec::new();
@@ -56,7 +64,11 @@ pub async fn packages(page: &mut PageRequest<'_>) -> WebResult<String> {
         ])),
     ));
     let listed = api.read("listPackages", vec![kwargs(args)]).await?;
-    let total = api.read("listPackages", vec![kwargs(counted)]).await?.as_i64().unwrap_or_default();
+    let total = api
+        .read("listPackages", vec![kwargs(counted)])
+        .await?
+        .as_i64()
+        .unwrap_or_default();
     let shown = listed.as_array().map_or(0, <[Value]>::len);
     let params = vec![
         ("tagID", tag_id.map(|t| t.to_string()).unwrap_or_default()),

@@ -30,10 +30,19 @@ pub async fn tags(page: &mut PageRequest<'_>) -> WebResult<String> {
     let pattern = prefix.map(|p| Value::from(format!("{p}*"))).unwrap_or(Value::Nil);
     let api = &page.api;
     let listed = api
-        .read("listTags", vec![kwargs([("queryOpts", paging(order, start)), ("pattern", pattern.clone())])])
+        .read(
+            "listTags",
+            vec![kwargs([
+                ("queryOpts", paging(order, start)),
+                ("pattern", pattern.clone()),
+            ])],
+        )
         .await?;
     let total = api
-        .read("listTags", vec![kwargs([("queryOpts", count_only()), ("pattern", pattern)])])
+        .read(
+            "listTags",
+            vec![kwargs([("queryOpts", count_only()), ("pattern", pattern)])],
+        )
         .await?
         .as_i64()
         .unwrap_or_default();
@@ -60,15 +69,27 @@ pub async fn taginfo(page: &mut PageRequest<'_>) -> WebResult<String> {
     let parents = api.read("getInheritanceData", vec![Value::Int(tag_id)]).await?;
     let ancestors = api.read("getFullInheritance", vec![Value::Int(tag_id)]).await?;
     let descendants = api
-        .read("getFullInheritance", vec![Value::Int(tag_id), kwargs([("reverse", Value::Bool(true))])])
+        .read(
+            "getFullInheritance",
+            vec![Value::Int(tag_id), kwargs([("reverse", Value::Bool(true))])],
+        )
         .await?;
     let build_targets = api
-        .read("getBuildTargets", vec![kwargs([("buildTagID", Value::Int(tag_id))])])
+        .read(
+            "getBuildTargets",
+            vec![kwargs([("buildTagID", Value::Int(tag_id))])],
+        )
         .await?;
     let dest_targets = api
-        .read("getBuildTargets", vec![kwargs([("destTagID", Value::Int(tag_id))])])
+        .read(
+            "getBuildTargets",
+            vec![kwargs([("destTagID", Value::Int(tag_id))])],
+        )
         .await?;
-    let repo = api.read("getRepo", vec![Value::Int(tag_id)]).await.unwrap_or(Value::Nil);
+    let repo = api
+        .read("getRepo", vec![Value::Int(tag_id)])
+        .await
+        .unwrap_or(Value::Nil);
     let n_packages = api
         .read(
             "listPackages",
@@ -107,7 +128,10 @@ pub async fn buildtargets(page: &mut PageRequest<'_>) -> WebResult<String> {
     let order = page.query.order(&["name", "id"], "name")?;
     let api = &page.api;
     let listed = api
-        .read("getBuildTargets", vec![kwargs([("queryOpts", paging(order, start))])])
+        .read(
+            "getBuildTargets",
+            vec![kwargs([("queryOpts", paging(order, start))])],
+        )
         .await?;
     let total = api
         .read("getBuildTargets", vec![kwargs([("queryOpts", count_only())])])

@@ -37,7 +37,10 @@ async fn task_or_404(page: &PageRequest<'_>, task_id: i64, request: bool) -> Web
 }
 
 fn is_active(state: i64) -> bool {
-    matches!(render::task_state_name(state).as_str(), "free" | "open" | "assigned")
+    matches!(
+        render::task_state_name(state).as_str(),
+        "free" | "open" | "assigned"
+    )
 }
 
 /// The `taskinfo` page.
@@ -73,7 +76,10 @@ pub async fn taskinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
     let (result, fault) = match render::task_state_name(state).as_str() {
         "closed" | "failed" | "canceled" => {
             let result = api
-                .read("getTaskResult", vec![Value::Int(task_id), kwargs([("raise_fault", Value::Bool(false))])])
+                .read(
+                    "getTaskResult",
+                    vec![Value::Int(task_id), kwargs([("raise_fault", Value::Bool(false))])],
+                )
                 .await;
             match result {
                 Ok(value) if value.get("faultCode").is_some() => (
@@ -102,7 +108,11 @@ pub async fn taskinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
                 .iter()
                 .map(|(name, stat)| OutputFile {
                     name: name.clone(),
-                    size: stat.get("st_size").and_then(Value::as_str).unwrap_or("?").to_owned(),
+                    size: stat
+                        .get("st_size")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_owned(),
                     is_log: name.ends_with(".log"),
                 })
                 .collect()
@@ -112,7 +122,10 @@ pub async fn taskinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
         .read("listBuildroots", vec![kwargs([("taskID", Value::Int(task_id))])])
         .await?;
     let may_act = match page.visitor.session.as_ref() {
-        Some(session) => int_of(&info, "owner") == Some(session.user_id) || api.read("hasPerm", vec![Value::from("admin")]).await?.truthy(),
+        Some(session) => {
+            int_of(&info, "owner") == Some(session.user_id)
+                || api.read("hasPerm", vec![Value::from("admin")]).await?.truthy()
+        }
         None => false,
     };
     let active = is_active(state) || children_active(&children);
@@ -154,6 +167,7 @@ pub async fn tasklog(page: &mut PageRequest<'_>) -> WebResult<String> {
         .text("name")
         .ok_or_else(|| WebError::BadRequest("name is required".into()))?
         .to_owned();
+    crate::files::paths::check_output_name(&name)?;
     let info = task_or_404(page, task_id, false).await?;
     let state = int_of(&info, "state").unwrap_or(-1);
     let (text, next_offset) = read_chunk(page, task_id, &name, 0).await?;
@@ -172,7 +186,12 @@ pub async fn tasklog(page: &mut PageRequest<'_>) -> WebResult<String> {
 }
 
 /// Reads up to [`MAX_CHUNK`] bytes of an output file from `offset`.
-async fn read_chunk(page: &PageRequest<'_>, task_id: i64, name: &str, offset: i64) -> WebResult<(Vec<u8>, i64)> {
+async fn read_chunk(
+    page: &PageRequest<'_>,
+    task_id: i64,
+    name: &str,
+    offset: i64,
+) -> WebResult<(Vec<u8>, i64)> {
     let encoded = page
         .api
         .read(
@@ -205,16 +224,21 @@ pub async fn getfile(page: &mut PageRequest<'_>) -> WebResult<Reply> {
         .text("name")
         .ok_or_else(|| WebError::BadRequest("name is required".into()))?
         .to_owned();
+    crate::files::paths::check_output_name(&name)?;
     let offset = page.query.int("offset")?.unwrap_or(0);
     if offset < 0 {
-        return Err(WebError::BadRequest(format!("offset must not be negative, not {offset}")));
+        return Err(WebError::BadRequest(format!(
+            "offset must not be negative, not {offset}"
+        )));
     }
     let info = task_or_404(page, task_id, false).await?;
     let (body, next) = read_chunk(page, task_id, &name, offset).await?;
     let state = render::task_state_name(int_of(&info, "state").unwrap_or(-1));
     Ok(Reply::Text {
         body,
-        headers: vec![("X-Kiln-Task-State", state), ("X-Kiln-Next-Offset", next.to_string())],
+        headers: vec![
+            ("X-Kiln-Task-State", state),
+            ("X-Kiln-Next-Offset", next.to_string()),
+        ],
     })
 }
-

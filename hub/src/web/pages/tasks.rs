@@ -14,7 +14,9 @@ use crate::web::render;
 use crate::web::router::PageRequest;
 
 /// The `state` filter values koji-web offers.
-pub const STATES: &[&str] = &["active", "all", "free", "open", "closed", "failed", "canceled", "assigned"];
+pub const STATES: &[&str] = &[
+    "active", "all", "free", "open", "closed", "failed", "canceled", "assigned",
+];
 
 const VIEWS: &[&str] = &["tree", "toplevel", "flat"];
 
@@ -101,7 +103,11 @@ pub async fn host_names(api: &Api<'_>) -> WebResult<BTreeMap<i64, String>> {
 }
 
 /// Attaches every descendant of `roots` (listed level by level, one query per level).
-pub async fn attach_children(api: &Api<'_>, roots: &mut [TaskNode], hosts: &BTreeMap<i64, String>) -> WebResult<()> {
+pub async fn attach_children(
+    api: &Api<'_>,
+    roots: &mut [TaskNode],
+    hosts: &BTreeMap<i64, String>,
+) -> WebResult<()> {
     let mut level: Vec<i64> = roots.iter().map(|t| t.id).collect();
     let mut by_parent: BTreeMap<i64, Vec<TaskNode>> = BTreeMap::new();
     for _ in 0..MAX_TREE_DEPTH {
@@ -142,7 +148,12 @@ fn state_codes(state: &str) -> Option<Vec<Value>> {
         "all" => return None,
         other => vec![TaskState::from_name(other)?],
     };
-    Some(states.into_iter().map(|s| Value::Int(i64::from(s.code()))).collect())
+    Some(
+        states
+            .into_iter()
+            .map(|s| Value::Int(i64::from(s.code())))
+            .collect(),
+    )
 }
 
 /// The `tasks` page.
@@ -171,7 +182,8 @@ pub async fn tasks(page: &mut PageRequest<'_>) -> WebResult<String> {
     let owner_row = match owner {
         Some(name) => {
             let user = api.read("getUser", vec![Value::from(name)]).await?;
-            let id = int_of(&user, "id").ok_or_else(|| WebError::NotFound(format!("no user named {name:?}")))?;
+            let id =
+                int_of(&user, "id").ok_or_else(|| WebError::NotFound(format!("no user named {name:?}")))?;
             opts.insert("owner".into(), Value::Int(id));
             Some(user)
         }
@@ -211,7 +223,14 @@ pub async fn tasks(page: &mut PageRequest<'_>) -> WebResult<String> {
         ("owner", owner.unwrap_or_default().to_owned()),
         ("state", state.to_owned()),
         ("view", view.to_owned()),
-        ("method", if method == "all" { String::new() } else { method.to_owned() }),
+        (
+            "method",
+            if method == "all" {
+                String::new()
+            } else {
+                method.to_owned()
+            },
+        ),
         ("hostID", host_id.map(|h| h.to_string()).unwrap_or_default()),
         ("channelID", channel_id.map(|c| c.to_string()).unwrap_or_default()),
     ];
@@ -225,7 +244,9 @@ pub async fn tasks(page: &mut PageRequest<'_>) -> WebResult<String> {
     };
     let state_links: Vec<(String, String)> = STATES.iter().map(|s| with("state", s)).collect();
     let view_links: Vec<(String, String)> = VIEWS.iter().map(|v| with("view", v)).collect();
-    let active = nodes.iter().any(|t| matches!(t.state.as_str(), "free" | "open" | "assigned"));
+    let active = nodes
+        .iter()
+        .any(|t| matches!(t.state.as_str(), "free" | "open" | "assigned"));
     render::page(
         "tasks.html",
         &page.visitor,
