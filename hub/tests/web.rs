@@ -28,6 +28,8 @@ struct Page {
     body: String,
     location: Option<String>,
     set_cookie: Option<String>,
+    /// The hub's own time for the page, from its `Server-Timing` header.
+    hub_ms: Option<f64>,
 }
 
 impl Browser {
@@ -60,12 +62,15 @@ impl Browser {
         };
         let location = header("location");
         let set_cookie = header("set-cookie");
+        let hub_ms =
+            header("server-timing").and_then(|t| t.strip_prefix("hub;dur=").and_then(|d| d.parse().ok()));
         let body = response.into_body().read_to_string().unwrap_or_default();
         Page {
             status,
             body,
             location,
             set_cookie,
+            hub_ms,
         }
     }
 
@@ -730,13 +735,16 @@ async fn the_tasks_page_pages_through_ten_thousand_tasks() {
             ("late page", "tasks?state=all&view=flat&order=id&start=9950"),
         ] {
             let mut best = Duration::MAX;
+            let mut best_hub = f64::MAX;
             for _ in 0..5 {
                 let started = Instant::now();
-                assert_eq!(browser.get(path).status, 200);
+                let page = browser.get(path);
+                assert_eq!(page.status, 200);
                 best = best.min(started.elapsed());
+                best_hub = best_hub.min(page.hub_ms.expect("pages carry Server-Timing"));
             }
             println!(
-                "tasks page with 10,000 tasks, {label}: {:.1} ms (best of 5, over HTTP)",
+                "tasks page with 10,000 tasks, {label}: {best_hub:.1} ms in the hub, {:.1} ms over HTTP (best of 5)",
                 best.as_secs_f64() * 1000.0
             );
         }

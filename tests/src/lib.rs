@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub mod cluster;
+pub mod webdriver;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

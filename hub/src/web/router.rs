@@ -131,7 +131,7 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
     let started = Instant::now();
     let name = if name.is_empty() { "index" } else { name }.to_owned();
     let task = tokio::spawn(async move { serve(&ctx, &peer, &name, request).await });
-    let response = match task.await {
+    let mut response = match task.await {
         Ok(response) => response,
         Err(join_error) => {
             error!(error = %join_error, "a web page handler panicked");
@@ -141,7 +141,12 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
             )
         }
     };
-    debug!(path = %path, status = response.status().as_u16(), duration_ms = started.elapsed().as_millis() as u64, "served {path}");
+    let elapsed = started.elapsed();
+    // The time the hub spent on the page, for browsers' developer tools and for tests.
+    if let Ok(value) = HeaderValue::from_str(&format!("hub;dur={:.1}", elapsed.as_secs_f64() * 1000.0)) {
+        response.headers_mut().insert("Server-Timing", value);
+    }
+    debug!(path = %path, status = response.status().as_u16(), duration_ms = elapsed.as_millis() as u64, "served {path}");
     response
 }
 
