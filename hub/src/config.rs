@@ -41,6 +41,10 @@ pub struct Config {
     /// Task scheduling and host liveness.
     #[serde(default)]
     pub scheduler: SchedulerConfig,
+    /// SCM URLs `build` accepts, as shell globs over the URL without its `#commit` (Kiln's
+    /// form of kojid's `allowed_scms`); empty refuses every SCM build.
+    #[serde(default)]
+    pub allowed_scms: Vec<String>,
 }
 
 /// Task scheduling and host liveness.

@@ -436,6 +436,35 @@ pub enum Error {
         /// The table name.
         table: String,
     },
+    // Builds, rpms, tagging and external repos.
+    /// No build named like that (Koji shows the name as Python's `repr()`).
+    #[error("No such build: {build}")]
+    NoSuchBuild {
+        /// The build as `repr()` shows it.
+        build: String,
+    },
+    /// No rpm named like that.
+    #[error("No such rpm: {rpm}")]
+    NoSuchRpm {
+        /// The rpm as given.
+        rpm: String,
+    },
+    /// A tagging refusal (Koji's `TagError`): not in the package list, blocked, already tagged,
+    /// not in the tag, not complete.
+    #[error("{0}")]
+    Tag(String),
+    /// A build failure reported by a builder call (Koji's `BuildError`).
+    #[error("{0}")]
+    BuildFailure(String),
+    /// An import refused (bad file name, NVR or payload mismatch, duplicate).
+    #[error("{0}")]
+    Import(String),
+    /// The tag's lock or permission refuses the tagging user (Koji's `check_tag_access`).
+    #[error("{reason}")]
+    TagAccess {
+        /// Koji's reason text.
+        reason: String,
+    },
 }
 
 impl From<ArgError> for Error {

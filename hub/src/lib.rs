@@ -30,6 +30,8 @@ pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod test_clients;
 #[cfg(feature = "testing")]
+pub mod test_rpms;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod web;
 

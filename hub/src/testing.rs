@@ -348,6 +348,7 @@ impl TestHub {
             auth: options.auth.unwrap_or_default(),
             db_pool_size: 8,
             scheduler: options.scheduler.unwrap_or_default(),
+            allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();

@@ -1122,8 +1122,10 @@ async fn history_filters_and_change_events() {
                 "group_package_listing",
                 "group_req_listing",
                 "tag_config",
+                "tag_external_repos",
                 "tag_extra",
                 "tag_inheritance",
+                "tag_listing",
                 "tag_package_owners",
                 "tag_packages",
             ]

@@ -2,6 +2,7 @@
 
 pub mod fork;
 pub mod sleep;
+pub mod tag_build;
 pub mod waittest;
 
 use crate::handler::HandlerEntry;
@@ -11,6 +12,7 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<sleep::Sleep>(),
     HandlerEntry::of::<fork::Fork>(),
     HandlerEntry::of::<waittest::WaitTest>(),
+    HandlerEntry::of::<tag_build::TagBuild>(),
 ];
 
 /// The methods in the registry, as reported to the hub.

@@ -1,12 +1,14 @@
 //! Records as they travel on the wire, with Koji's field names. Adding a field is fine if it is
 //! optional; renaming or removing one breaks clients.
 
+mod builds;
 mod events;
 mod hosts;
 mod tags;
 mod tasks;
 mod users;
 
+pub use builds::{BuildInfo, BuildLog, ExternalRepoInfo, RpmInfo, RpmSig, TagExternalRepo, TaggedBuild};
 pub use events::EventInfo;
 pub use hosts::{BuildrootInfo, ChannelInfo, HostInfo};
 pub use tags::{

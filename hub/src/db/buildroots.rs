@@ -128,3 +128,81 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
     let rows = client.query(&q.sql(), &q.params()).await?;
     rows.iter().map(BuildrootRow::from_row).collect()
 }
+
+/// The standard part of a buildroot: who owns it and its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StandardRow {
+    /// The buildroot.
+    pub id: i64,
+    /// The host it lives on.
+    pub host_id: i64,
+    /// The task that made it.
+    pub task_id: i64,
+    /// `BR_STATES`.
+    pub state: i32,
+}
+
+/// The standard part of a buildroot, locked when read inside a transaction that writes.
+pub async fn get_standard(client: &Client, buildroot_id: i64) -> Result<Option<StandardRow>> {
+    let row = client
+        .query_opt(
+            "SELECT buildroot_id, host_id, task_id, state FROM standard_buildroot WHERE buildroot_id = $1",
+            &[&buildroot_id],
+        )
+        .await?;
+    row.map(|r| {
+        Ok(StandardRow {
+            id: r.try_get("buildroot_id")?,
+            host_id: r.try_get("host_id")?,
+            task_id: r.try_get("task_id")?,
+            state: r.try_get::<_, Option<i32>>("state")?.unwrap_or(0),
+        })
+    })
+    .transpose()
+}
+
+/// Creates a standard buildroot (`chroot`, state INIT) and returns its id.
+pub async fn insert_standard(
+    tx: &super::Tx<'_>,
+    host_id: i64,
+    repo_id: i64,
+    arch: &str,
+    task_id: i64,
+) -> Result<i64> {
+    let row = tx
+        .query_one(
+            "INSERT INTO buildroot (br_type, container_type, container_arch) VALUES (0, 'chroot', $1) RETURNING id",
+            &[&arch],
+        )
+        .await?;
+    let id: i64 = row.try_get(0)?;
+    tx.execute(
+        "INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id, state) VALUES ($1, $2, $3, $4, 0)",
+        &[&id, &host_id, &repo_id, &task_id],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Sets a buildroot's state; EXPIRED also records the retirement event.
+pub async fn set_state(
+    tx: &super::Tx<'_>,
+    buildroot_id: i64,
+    state: i32,
+    retire_event: Option<i64>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE standard_buildroot SET state = $2, retire_event = COALESCE($3, retire_event) WHERE buildroot_id = $1",
+        &[&buildroot_id, &state, &retire_event],
+    )
+    .await?;
+    Ok(())
+}
+
+/// True if a repo with this id exists.
+pub async fn repo_exists(client: &Client, repo_id: i64) -> Result<bool> {
+    let row = client
+        .query_opt("SELECT 1 FROM repo WHERE id = $1", &[&repo_id])
+        .await?;
+    Ok(row.is_some())
+}

@@ -87,6 +87,20 @@ const fn join(column: &'static str, table: &'static str, alias: &'static str, ke
 }
 
 const TAG: NameJoin = join("tag_id", "tag", "tag", "tag.name");
+const EXTERNAL_REPO: NameJoin = join(
+    "external_repo_id",
+    "external_repo",
+    "external_repo",
+    "external_repo.name",
+);
+
+/// Tables whose rows name a build: the build's package name, version and release are joined
+/// in (as `name`, `version`, `release`), and `package` and `build` filters apply to them.
+const BUILD_TABLES: &[&str] = &["tag_listing"];
+
+fn joins_build(spec: &TableSpec) -> bool {
+    BUILD_TABLES.contains(&spec.name)
+}
 
 /// The tables with history, sorted by name (the order Koji returns them in).
 pub static TABLES: &[TableSpec] = &[
@@ -104,6 +118,12 @@ pub static TABLES: &[TableSpec] = &[
             join("dest_tag", "tag", "dest_tag", "dest_tag.name"),
         ],
         key: &["build_target_id"],
+    },
+    TableSpec {
+        name: "external_repo_config",
+        columns: &[int("external_repo_id"), text("url")],
+        joins: &[EXTERNAL_REPO],
+        key: &["external_repo_id"],
     },
     TableSpec {
         name: "group_config",
@@ -170,6 +190,18 @@ pub static TABLES: &[TableSpec] = &[
         key: &["tag_id"],
     },
     TableSpec {
+        name: "tag_external_repos",
+        columns: &[
+            int("tag_id"),
+            int("external_repo_id"),
+            int("priority"),
+            text("merge_mode"),
+            text("arches"),
+        ],
+        joins: &[TAG, EXTERNAL_REPO],
+        key: &["tag_id", "priority"],
+    },
+    TableSpec {
         name: "tag_extra",
         columns: &[int("tag_id"), text("key"), text("value")],
         joins: &[TAG],
@@ -188,6 +220,12 @@ pub static TABLES: &[TableSpec] = &[
         ],
         joins: &[TAG, join("parent_id", "tag", "parent", "parent.name")],
         key: &["tag_id", "priority"],
+    },
+    TableSpec {
+        name: "tag_listing",
+        columns: &[int("build_id"), int("tag_id")],
+        joins: &[TAG],
+        key: &["tag_id", "build_id"],
     },
     TableSpec {
         name: "tag_package_owners",
@@ -232,15 +270,7 @@ pub static TABLES: &[TableSpec] = &[
 
 /// Tables Koji keeps history for that Kiln does not have yet (their areas will add them);
 /// asking for one gives an empty list rather than an error.
-pub const PLANNED_TABLES: &[&str] = &[
-    "cg_users",
-    "external_repo_config",
-    "external_repo_data",
-    "host_channels",
-    "host_config",
-    "tag_external_repos",
-    "tag_listing",
-];
+pub const PLANNED_TABLES: &[&str] = &["cg_users", "external_repo_data", "host_channels", "host_config"];
 
 /// The spec of a table, if Kiln keeps its history.
 pub fn table(name: &str) -> Option<&'static TableSpec> {
@@ -288,6 +318,10 @@ pub struct HistoryFilter {
     pub build_target: Option<i64>,
     /// Rows about this comps group.
     pub group: Option<i64>,
+    /// Rows about this build.
+    pub build: Option<i64>,
+    /// Rows about this external repo.
+    pub external_repo: Option<i64>,
     /// `tag_extra` rows with this key.
     pub xkey: Option<String>,
     /// Only current rows (true) or only revoked ones (false).
@@ -312,7 +346,12 @@ impl HistoryFilter {
     pub fn applies_to(&self, spec: &TableSpec) -> bool {
         !self.unsupported
             && (self.tag.is_none() || spec.alias_of("tag").is_some())
-            && (self.package.is_none() || spec.alias_of("package").is_some() || spec.has_column("package"))
+            && (self.package.is_none()
+                || spec.alias_of("package").is_some()
+                || spec.has_column("package")
+                || joins_build(spec))
+            && (self.build.is_none() || joins_build(spec))
+            && (self.external_repo.is_none() || spec.alias_of("external_repo").is_some())
             && (self.user.is_none() || spec.alias_of("users").is_some())
             && (self.permission.is_none() || spec.alias_of("permissions").is_some())
             && (self.build_target.is_none() || spec.alias_of("build_target").is_some())
@@ -389,8 +428,22 @@ fn build(spec: &TableSpec, filter: &HistoryFilter) -> Result<(SqlBuilder, Vec<Fl
             j.table, j.alias, j.alias, j.column
         ));
     }
+    if joins_build(spec) {
+        columns.push_str(
+            ", package.name AS \"name\", build.version AS \"version\", build.release AS \"release\"",
+        );
+        from.push_str(&format!(
+            " LEFT OUTER JOIN build ON build.id = {t}.build_id LEFT OUTER JOIN package ON package.id = build.pkg_id"
+        ));
+    }
     let mut q = SqlBuilder::new(&columns, &from);
     let mut flags = Vec::new();
+    if let Some(build) = filter.build.filter(|_| joins_build(spec)) {
+        q.filter(&format!("{t}.build_id = {{}}"), build);
+    }
+    if let (Some(repo), Some(alias)) = (filter.external_repo, spec.alias_of("external_repo")) {
+        q.filter(&format!("{alias}.id = {{}}"), repo);
+    }
     if let (Some(tag), Some(alias)) = (filter.tag, spec.alias_of("tag")) {
         if t == "tag_inheritance" {
             q.filter(
@@ -402,7 +455,7 @@ fn build(spec: &TableSpec, filter: &HistoryFilter) -> Result<(SqlBuilder, Vec<Fl
         }
     }
     if let Some(package) = &filter.package {
-        if spec.alias_of("package").is_some() {
+        if spec.alias_of("package").is_some() || joins_build(spec) {
             q.filter("package.id = {}", package.id.unwrap_or(-1));
         } else {
             q.filter(&format!("{t}.package = {{}}"), package.name.clone());
@@ -511,6 +564,14 @@ fn read(spec: &TableSpec, flags: &[Flag], row: &Row) -> Result<HistoryRow> {
             .map_or(HistoryValue::Null, HistoryValue::Text);
         fields.push((j.key, value));
     }
+    if joins_build(spec) {
+        for key in ["name", "version", "release"] {
+            let value = row
+                .try_get::<_, Option<String>>(key)?
+                .map_or(HistoryValue::Null, HistoryValue::Text);
+            fields.push((key, value));
+        }
+    }
     for flag in flags {
         fields.push((flag.key, HistoryValue::Bool(row.try_get(flag.key)?)));
     }
@@ -536,8 +597,10 @@ pub async fn query(client: &Client, spec: &TableSpec, filter: &HistoryFilter) ->
 }
 
 /// The versioned tables whose changes change a tag's contents, by the column naming the tag.
-/// (`tag_listing`, `tag_external_repos` and `tag_updates` join when their areas land.)
+/// (`tag_updates`, not versioned, counts through its `update_event`.)
 const TAG_CHANGE_TABLES: &[&str] = &[
+    "tag_listing",
+    "tag_external_repos",
     "tag_config",
     "tag_extra",
     "tag_inheritance",
@@ -568,6 +631,10 @@ pub async fn last_change_event(client: &Client, tags: &[i64], before: Option<i64
                 ),
             ]
         })
+        .chain(std::iter::once(format!(
+            "SELECT max(update_event) AS e FROM tag_updates WHERE tag_id = ANY($1){}",
+            limit("update_event")
+        )))
         .collect();
     let sql = format!("SELECT max(e) FROM ({}) changes", parts.join(" UNION ALL "));
     let row = match before {
@@ -591,6 +658,10 @@ pub async fn first_change_event(client: &Client, tags: &[i64], after: i64) -> Re
                 ),
             ]
         })
+        .chain(std::iter::once(
+            "SELECT min(update_event) AS e FROM tag_updates WHERE tag_id = ANY($1) AND update_event > $2"
+                .to_owned(),
+        ))
         .collect();
     let sql = format!("SELECT min(e) FROM ({}) changes", parts.join(" UNION ALL "));
     let row = client.query_one(&sql, &[&tags, &after]).await?;
@@ -617,6 +688,9 @@ pub async fn changed_since(client: &Client, event: i64, tags: &[i64]) -> Result<
                 "EXISTS (SELECT 1 FROM {t} WHERE tag_id = ANY($2) AND (create_event > $1 OR revoke_event > $1))"
             )
         })
+        .chain(std::iter::once(
+            "EXISTS (SELECT 1 FROM tag_updates WHERE tag_id = ANY($2) AND update_event > $1)".to_owned(),
+        ))
         .collect();
     let row = client
         .query_one(&format!("SELECT {}", parts.join(" OR ")), &[&event, &tags])
@@ -661,7 +735,12 @@ mod tests {
             .collect();
         assert_eq!(
             kept,
-            ["group_package_listing", "tag_package_owners", "tag_packages"]
+            [
+                "group_package_listing",
+                "tag_listing",
+                "tag_package_owners",
+                "tag_packages"
+            ]
         );
     }
 }

@@ -2,14 +2,18 @@
 //! family. No SQL lives outside `db::`, and no raw `Row` leaves it.
 
 pub mod buildroots;
+pub mod builds;
 pub mod client;
 pub mod events;
+pub mod external_repos;
 pub mod hosts;
 pub mod pool;
 pub mod query;
+pub mod rpms;
 pub mod scheduler;
 pub mod schema;
 pub mod sessions;
+pub mod tagged;
 pub mod tasks;
 pub mod types;
 pub mod users;

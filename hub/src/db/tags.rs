@@ -143,6 +143,8 @@ pub struct TagFilter {
     pub package_id: Option<i64>,
     /// A Koji glob (`*`, `?`), matched case-insensitively against the name.
     pub pattern: Option<String>,
+    /// Only tags this build is tagged in now.
+    pub build_id: Option<i64>,
 }
 
 /// A `listTags` row.
@@ -250,6 +252,12 @@ fn list_query(filter: &TagFilter) -> SqlBuilder {
     }
     if let Some(pattern) = &filter.pattern {
         q.filter("tag.name ILIKE {}", glob_to_like(pattern));
+    }
+    if let Some(build_id) = filter.build_id {
+        q.filter(
+            "EXISTS (SELECT 1 FROM tag_listing tl WHERE tl.tag_id = tag.id AND tl.build_id = {} AND tl.active IS TRUE)",
+            build_id,
+        );
     }
     q
 }

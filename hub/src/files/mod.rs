@@ -2,5 +2,6 @@
 //! are verified with.
 
 pub mod checksum;
+pub mod packages;
 pub mod paths;
 pub mod upload;

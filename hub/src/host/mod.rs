@@ -2,6 +2,8 @@
 //! host (`auth::verify`) and hands each handler the verified [`Host`].
 
 pub mod auth;
+pub mod buildroots;
+pub mod builds;
 pub mod hosts;
 pub mod subtasks;
 pub mod tasks;

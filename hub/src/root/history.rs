@@ -56,8 +56,8 @@ fn event_filter(key: &str, value: &Value) -> Result<i64> {
 
 /// `queryHistory(tables=None, **kwargs)`: `{table: [rows]}` for the tables that can satisfy
 /// every filter. Filters: `tag`, `package`, `user`, `permission`, `build_target`, `group`,
-/// `xkey`, `active`, `editor`, `before`, `after`, `beforeEvent`, `afterEvent`; `build`,
-/// `host`, `channel`, `cg` and `external_repo` leave out every table Kiln has so far.
+/// `xkey`, `build`, `external_repo`, `active`, `editor`, `before`, `after`, `beforeEvent`,
+/// `afterEvent`; `host`, `channel` and `cg` leave out every table Kiln has so far.
 /// Unknown keywords are ignored, as in Koji (the CLI sends `utc` and `pkg`).
 pub async fn query_history(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     const SIG: Signature = signature!("query_history", [], ["tables"], **kwargs);
@@ -101,9 +101,9 @@ pub async fn query_history(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         build_target: given("build_target").map(|_| 0),
         group: given("group").map(|_| 0),
         xkey: given("xkey").map(py_str),
-        unsupported: ["build", "host", "channel", "cg", "external_repo"]
-            .iter()
-            .any(|k| kwargs.contains_key(*k)),
+        build: given("build").map(|_| 0),
+        external_repo: given("external_repo").map(|_| 0),
+        unsupported: ["host", "channel", "cg"].iter().any(|k| kwargs.contains_key(*k)),
         ..HistoryFilter::default()
     };
     selected.retain(|spec| filter.applies_to(spec));
@@ -127,6 +127,14 @@ pub async fn query_history(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     }
     if let Some(group) = given("group").filter(|_| needs("groups")) {
         filter.group = Some(lookup::require(cx.db(), Registry::Group, group).await?.id);
+    }
+    if let Some(build) = given("build").filter(|_| selected.iter().any(|s| s.name == "tag_listing")) {
+        filter.build = Some(crate::root::builds::require_build(cx.db(), build).await?.id);
+    }
+    if let Some(repo) = given("external_repo").filter(|_| needs("external_repo")) {
+        let found = crate::root::external_repos::find_value(cx.db(), repo).await?;
+        filter.external_repo =
+            Some(found.ok_or_else(|| Error::Generic(format!("No such repo: {}", py_str(repo))))?);
     }
     filter.active = match given("active") {
         None | Some(Value::Nil) => None,

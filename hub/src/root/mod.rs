@@ -1,7 +1,8 @@
 //! RootExports: the methods any client may call, one module per area.
 
+pub mod build_task;
 pub mod buildroots;
-pub mod builds_placeholder;
+pub mod builds;
 pub mod channels;
 pub mod events;
 pub mod hosts;
@@ -14,11 +15,14 @@ pub mod tasks;
 pub mod uploads;
 pub mod users;
 // Tags, inheritance, targets, package lists, comps groups and history.
+pub mod external_repos;
 pub mod groups;
 pub mod history;
 pub mod inheritance;
 pub mod lookup;
 pub mod packages;
+pub mod rpms;
+pub mod tagging;
 pub mod tags;
 pub mod targets;
 // `search` and `resubmitTask` (the web interface uses both).

@@ -1,5 +1,5 @@
 //! Tags: `getTag`, `getTagID`, `listTags`, `createTag`, `editTag2`, `editTag`, `deleteTag`,
-//! `getBuildConfig`, and the external-repo reads `taginfo` needs.
+//! `getBuildConfig`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -161,10 +161,11 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
             "only one of build and package may be specified".into(),
         ));
     }
-    if !build.is_nil() {
-        // FIXME: no builds exist until the builds area lands, so every build is unknown.
-        return Err(Error::Generic(format!("No such build: {}", py_str(&build))));
-    }
+    let build_id = if build.is_nil() {
+        None
+    } else {
+        Some(crate::root::builds::require_build(cx.db(), &build).await?.id)
+    };
     let package_id = if package.is_nil() {
         None
     } else {
@@ -175,14 +176,21 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
                 .id,
         )
     };
-    let filter = TagFilter { package_id, pattern };
+    let filter = TagFilter {
+        package_id,
+        pattern,
+        build_id,
+    };
     if opts.count_only {
         return Ok(Value::Int(db::tags::count(cx.db(), &filter).await?));
     }
     let perms = perms.unwrap_or(true);
     // Every tag, as the CLI's list-tags asks: the answer is cached while it stays fresh.
-    let unfiltered =
-        filter.package_id.is_none() && filter.pattern.is_none() && opts == QueryOpts::default() && perms;
+    let unfiltered = filter.package_id.is_none()
+        && filter.build_id.is_none()
+        && filter.pattern.is_none()
+        && opts == QueryOpts::default()
+        && perms;
     let generation = if unfiltered {
         cx.ctx.tag_cache.generation(&cx.ctx.wakeups)
     } else {
@@ -595,34 +603,6 @@ pub async fn get_build_config(cx: &mut Call<'_>, params: Params) -> Result<Value
             arches: arches_from,
         },
     })?)
-}
-
-/// `getTagExternalRepos(tag_info=None, repo_info=None, event=None)`: Kiln has no external repos
-/// yet, so this checks the tag and answers an empty list.
-pub async fn get_tag_external_repos(cx: &mut Call<'_>, params: Params) -> Result<Value> {
-    const SIG: Signature = signature!("get_tag_external_repos", [], ["tag_info", "repo_info", "event"]);
-    let mut b = params.bind(&SIG)?;
-    let tag = b.next_raw();
-    let repo = b.next_raw();
-    let event = lookup::event_arg(&b.next_raw())?;
-    if tag.truthy() {
-        lookup::require_tag(cx.db(), &tag, event).await?;
-    }
-    if repo.truthy() {
-        return Err(Error::Generic(format!("No such repo: {}", py_str(&repo))));
-    }
-    Ok(Value::Array(Vec::new()))
-}
-
-/// `getExternalRepoList(tag_info, event=None)`: the external repos over the inheritance;
-/// none yet.
-pub async fn get_external_repo_list(cx: &mut Call<'_>, params: Params) -> Result<Value> {
-    const SIG: Signature = signature!("get_external_repo_list", ["tag_info"], ["event"]);
-    let mut b = params.bind(&SIG)?;
-    let tag = b.next_raw();
-    let event = lookup::event_arg(&b.next_raw())?;
-    lookup::require_tag(cx.db(), &tag, event).await?;
-    Ok(Value::Array(Vec::new()))
 }
 
 /// `getRepo(tag, state=None, event=None, dist=False)` until the repos area lands: there are no

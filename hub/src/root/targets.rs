@@ -38,7 +38,7 @@ async fn tag_filter(client: &Client, value: &Value) -> Result<Option<Option<i64>
 }
 
 /// The targets named by `info` (nil or falsy for all) at `event`.
-async fn targets(client: &Client, info: &Value, event: Option<i64>) -> Result<Vec<TargetRow>> {
+pub(crate) async fn targets(client: &Client, info: &Value, event: Option<i64>) -> Result<Vec<TargetRow>> {
     let target = if info.truthy() {
         Some(lookup::name_or_id(info)?)
     } else {

@@ -75,6 +75,11 @@ impl From<&Error> for Fault {
             Error::UploadOffset { .. } => FaultCode::Parameter,
             Error::UploadLocked { .. } => FaultCode::Lock,
             Error::StoredFault { code, message } => return Fault::new(*code, message.clone()),
+            // Builds, rpms, tagging and external repos.
+            Error::NoSuchBuild { .. } | Error::NoSuchRpm { .. } | Error::Import(_) => FaultCode::Generic,
+            Error::Tag(_) => FaultCode::Tag,
+            Error::BuildFailure(_) => FaultCode::Build,
+            Error::TagAccess { .. } => FaultCode::ActionNotAllowed,
         };
         Fault::of(code, error.to_string())
     }
