@@ -69,3 +69,9 @@ if ! .venv/bin/koji version --help >/dev/null 2>&1; then
     python3 -m venv --system-site-packages .venv >&2
     .venv/bin/pip install -q --disable-pip-version-check 'koji==1.36.1' rpm >&2
 fi
+
+# rpkg, the library behind `fedpkg module-build*`: the module command tests run its read commands.
+if ! .venv/bin/pip show -q rpkg >/dev/null 2>&1; then
+    echo "deps: installing rpkg==1.70 into .venv" >&2
+    .venv/bin/pip install -q --disable-pip-version-check 'rpkg==1.70' >&2
+fi

@@ -23,6 +23,20 @@ pub fn koji_time(micros: Micros) -> String {
     }
 }
 
+/// A timestamp as the Module Build Service shows it: `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds).
+pub fn iso_utc(micros: Micros) -> String {
+    let seconds = micros.div_euclid(1_000_000);
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
 /// The `*_ts` value: seconds since the epoch as a double.
 #[expect(
     clippy::cast_precision_loss,
@@ -149,6 +163,8 @@ mod tests {
         assert_eq!(koji_time(1_795_342_317_000_000), "2026-11-22 10:11:57+00:00");
         assert_eq!(koji_time(0), "1970-01-01 00:00:00+00:00");
         assert_eq!(koji_ts(1_795_342_317_597_181), 1795342317.597181);
+        assert_eq!(iso_utc(1_795_342_317_597_181), "2026-11-22T10:11:57Z");
+        assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
     }
 
     #[test]

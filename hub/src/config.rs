@@ -45,6 +45,9 @@ pub struct Config {
     /// form of kojid's `allowed_scms`); empty refuses every SCM build.
     #[serde(default)]
     pub allowed_scms: Vec<String>,
+    /// The Module Build Service.
+    #[serde(default)]
+    pub mbs: crate::mbs::config::MbsConfig,
 }
 
 /// Task scheduling and host liveness.
@@ -286,6 +289,7 @@ impl Config {
                 "scheduler.max_task_runs and scheduler.default_maxjobs must be at least 1".into(),
             ));
         }
+        self.mbs.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }

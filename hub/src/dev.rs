@@ -248,6 +248,7 @@ pub async fn start(options: DevOptions) -> Result<DevHub> {
         db_pool_size: 16,
         scheduler: Default::default(),
         allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
+        mbs: crate::mbs::config::MbsConfig::dev(),
     };
     let hub = Hub::start(config).await?;
     let (admin_password, changed) = admin_password(&dir, options.admin_password)?;

@@ -21,6 +21,7 @@ pub mod host;
 pub mod http;
 pub mod inheritance;
 pub mod logging;
+pub mod mbs;
 pub mod pg;
 pub mod pyjson;
 pub mod root;

@@ -321,6 +321,8 @@ pub struct TestHubOptions {
     pub limits: Option<Limits>,
     /// Scheduling and host liveness.
     pub scheduler: Option<SchedulerConfig>,
+    /// The Module Build Service (default: a development hub's).
+    pub mbs: Option<crate::mbs::config::MbsConfig>,
 }
 
 impl TestHub {
@@ -349,6 +351,7 @@ impl TestHub {
             db_pool_size: 8,
             scheduler: options.scheduler.unwrap_or_default(),
             allowed_scms: vec!["git+file://*".to_owned(), "git+https://*".to_owned()],
+            mbs: options.mbs.unwrap_or_else(crate::mbs::config::MbsConfig::dev),
         };
         let hub = Hub::start(config).await.expect("start hub");
         let ctx = hub.ctx.clone();

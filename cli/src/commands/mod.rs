@@ -4,6 +4,7 @@
 pub mod call;
 pub mod completion;
 pub mod misc;
+pub mod modules;
 pub mod perms;
 pub mod users;
 
@@ -28,6 +29,9 @@ pub enum Command {
     /// Permissions.
     #[command(flatten)]
     Perms(perms::PermCommand),
+    /// Module builds (the Module Build Service).
+    #[command(flatten)]
+    Modules(modules::ModuleCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     Completion(completion::CompletionArgs),
 }
@@ -39,6 +43,7 @@ impl Command {
             Command::Misc(command) => command.run(ctx),
             Command::Users(command) => command.run(ctx),
             Command::Perms(command) => command.run(ctx),
+            Command::Modules(command) => command.run(ctx),
             // Handled before a profile is loaded.
             Command::Completion(_) => Ok(()),
         }

@@ -526,6 +526,52 @@ impl ClientSession {
         }
     }
 
+    /// A JSON request to a REST endpoint of the same hub (the Module Build Service API), with
+    /// this session's TLS settings and, when logged in, its session headers. Returns the HTTP
+    /// status and the body text; non-2xx statuses are not errors here.
+    pub fn rest(&self, method: &str, url: &str, body: Option<&str>) -> Result<(u16, String), ClientError> {
+        let credentials = self
+            .credentials
+            .lock()
+            .map_err(|_| ClientError::Config("session lock poisoned".into()))?
+            .as_ref()
+            .map(|c| (c.session_id, c.key.clone()));
+        let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+        if let Some((session_id, key)) = credentials {
+            headers.push(("Koji-Session-Id".to_owned(), session_id.to_string()));
+            headers.push(("Koji-Session-Key".to_owned(), key));
+        }
+        let response = match (method, body) {
+            ("GET", _) => {
+                let mut request = self.agent.get(url);
+                for (name, value) in &headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+                request.call()
+            }
+            (_, body) => {
+                let mut request = match method {
+                    "PATCH" => self.agent.patch(url),
+                    "PUT" => self.agent.put(url),
+                    _ => self.agent.post(url),
+                };
+                for (name, value) in &headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+                request
+                    .header("Content-Type", "application/json")
+                    .send(body.unwrap_or("{}").as_bytes())
+            }
+        };
+        let mut response = response.map_err(|e| transport(url, &e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| transport(url, &e))?;
+        Ok((status, text))
+    }
+
     /// Uploads a local file to `<topdir>/work/<remote_dir>/<name>` with raw upload chunks and
     /// checks the result (Koji's `uploadWrapper` with fast upload).
     pub fn upload_file(

@@ -7,6 +7,7 @@ pub mod client;
 pub mod events;
 pub mod external_repos;
 pub mod hosts;
+pub mod modules;
 pub mod pool;
 pub mod query;
 pub mod rpms;

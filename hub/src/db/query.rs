@@ -147,6 +147,12 @@ impl SqlBuilder {
         Ok(())
     }
 
+    /// Replaces the ORDER BY / LIMIT / OFFSET tail with text built by the caller (whose
+    /// parameters it bound with [`SqlBuilder::bind`]).
+    pub fn set_tail(&mut self, tail: &str) {
+        self.tail = tail.to_owned();
+    }
+
     fn where_clause(&self) -> String {
         if self.clauses.is_empty() {
             String::new()

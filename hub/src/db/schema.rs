@@ -21,6 +21,8 @@ pub const UPGRADES: &[(i32, &str)] = &[
     (4, include_str!("../../../docs/schema/upgrades/0004-tags.sql")),
     // Builds, RPMs, tagging, external repos, repos, repo requests, buildroot contents.
     (5, include_str!("../../../docs/schema/upgrades/0005-content.sql")),
+    // Module builds, component builds, their state traces.
+    (6, include_str!("../../../docs/schema/upgrades/0006-modules.sql")),
 ];
 
 /// The schema version this hub expects.

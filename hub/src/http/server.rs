@@ -33,7 +33,7 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Ctx>, shutdown: impl Future<O
                 match accepted {
                     Ok((stream, addr)) => {
                         let _ = stream.set_nodelay(true);
-                        let peer = Peer { ip: addr.ip(), certificate: None, via_ssllogin: false };
+                        let peer = Peer { ip: addr.ip(), certificate: None, via_ssllogin: false, tls: false };
                         spawn_connection(stream, peer, ctx.clone(), &graceful);
                     }
                     Err(e) => {
@@ -88,7 +88,11 @@ fn spawn_connection(stream: TcpStream, peer: Peer, ctx: Arc<Ctx>, graceful: &Gra
                     .peer_certificates()
                     .and_then(|chain| chain.first())
                     .and_then(|der| tls::client_identity(der));
-                let peer = Arc::new(Peer { certificate, ..peer });
+                let peer = Arc::new(Peer {
+                    certificate,
+                    tls: true,
+                    ..peer
+                });
                 let service = service_fn(move |req| {
                     let (ctx, peer) = (ctx.clone(), peer.clone());
                     async move { Ok::<_, Infallible>(router::route(ctx, peer, req).await) }

@@ -18,6 +18,8 @@ pub struct Peer {
     pub certificate: Option<ClientCertificate>,
     /// The request came to `…/ssllogin`.
     pub via_ssllogin: bool,
+    /// The connection is TLS.
+    pub tls: bool,
 }
 
 /// A TLS client certificate that verified against the configured CA.

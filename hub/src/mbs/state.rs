@@ -1,0 +1,92 @@
+//! The one place a module build changes state: the row, the trace, the completion time and the
+//! `kiln_module_state` notification the backend waits on all change together.
+
+use common::states::ModuleBuildState;
+use tracing::info;
+
+use crate::db::Tx;
+use crate::db::modules::{self, ModuleBuildRow};
+use crate::error::{Error, Result};
+
+/// The notification channel a module build's state change is announced on (payload: its id),
+/// delivered when the transaction commits.
+pub const MODULE_STATE_CHANNEL: &str = "kiln_module_state";
+
+/// Moves a module build to `to` with `reason`, records the trace row, sets `time_completed` on
+/// entering done or failed, and (with `batch`) sets the current batch. Locks the row first and
+/// returns it as it is now. Every state change of a module build goes through here.
+pub async fn transition(
+    tx: &Tx<'_>,
+    module_id: i64,
+    to: ModuleBuildState,
+    reason: Option<&str>,
+    batch: Option<i32>,
+) -> Result<ModuleBuildRow> {
+    let before = modules::lock(tx, module_id)
+        .await?
+        .ok_or(Error::Generic(format!("no module build {module_id}")))?;
+    let completed = matches!(to, ModuleBuildState::Done | ModuleBuildState::Failed);
+    modules::write_state(tx, module_id, to, reason, completed, batch).await?;
+    modules::insert_trace(tx, module_id, to, reason).await?;
+    if before.state != to {
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&MODULE_STATE_CHANNEL, &module_id.to_string()],
+        )
+        .await?;
+    }
+    info!(
+        module.id = module_id,
+        module.nsvc = %before.nsvc(),
+        from = %before.state,
+        to = %to,
+        "module build {module_id} ({}) went from {} to {to}",
+        before.nsvc(),
+        before.state
+    );
+    modules::get(tx, module_id)
+        .await?
+        .ok_or(Error::Generic(format!("no module build {module_id}")))
+}
+
+/// The state a resumed failed build returns to: `init` if it failed before leaving init (its
+/// last state before failing was init), else `wait`.
+pub fn resume_state(trace: &[modules::TraceRow]) -> ModuleBuildState {
+    let last_unfailed = trace
+        .iter()
+        .rev()
+        .filter_map(|row| row.state.and_then(ModuleBuildState::from_code))
+        .find(|state| !matches!(state, ModuleBuildState::Failed | ModuleBuildState::Garbage));
+    match last_unfailed {
+        Some(ModuleBuildState::Init) | None => ModuleBuildState::Init,
+        Some(_) => ModuleBuildState::Wait,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Micros;
+    use crate::db::modules::TraceRow;
+
+    fn trace(states: &[ModuleBuildState]) -> Vec<TraceRow> {
+        states
+            .iter()
+            .map(|state| TraceRow {
+                owner_id: 1,
+                state_time: Micros(0),
+                state: Some(state.code()),
+                state_reason: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resume_goes_back_to_init_only_when_it_failed_in_init() {
+        use ModuleBuildState::*;
+        assert_eq!(resume_state(&trace(&[Init, Failed])), Init);
+        assert_eq!(resume_state(&trace(&[Init, Wait, Build, Failed])), Wait);
+        assert_eq!(resume_state(&trace(&[Init, Wait, Failed, Init, Failed])), Init);
+        assert_eq!(resume_state(&trace(&[])), Init);
+    }
+}
