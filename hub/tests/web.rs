@@ -8,115 +8,15 @@ use common::client::ClientSession;
 use common::xmlrpc::{Struct, Value};
 use hub::test_clients::{add_host, blocking, login, make_task, task_state};
 use hub::testing::TestHub;
+use web_support::{Browser, assert_escaped, assert_status};
+
+mod web_support;
 
 const FREE: i64 = 0;
 const CANCELED: i64 = 3;
 
 /// Markup stored where the hub allows free text; it must never reach a page unescaped.
 const MARKUP: &str = "<script>alert('kiln')</script>";
-
-/// A small HTTP client: no redirects followed, statuses returned rather than raised.
-struct Browser {
-    base: String,
-    agent: ureq::Agent,
-    cookie: Option<String>,
-}
-
-/// One response.
-struct Page {
-    status: u16,
-    body: String,
-    location: Option<String>,
-    set_cookie: Option<String>,
-    /// The hub's own time for the page, from its `Server-Timing` header.
-    hub_ms: Option<f64>,
-}
-
-impl Browser {
-    fn new(hub_url: &str) -> Browser {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
-        let base = hub_url.trim_end_matches("/kojihub").to_owned();
-        Browser {
-            base,
-            agent,
-            cookie: None,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/koji/{path}", self.base)
-    }
-
-    fn read(response: ureq::http::Response<ureq::Body>) -> Page {
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let location = header("location");
-        let set_cookie = header("set-cookie");
-        let hub_ms =
-            header("server-timing").and_then(|t| t.strip_prefix("hub;dur=").and_then(|d| d.parse().ok()));
-        let body = response.into_body().read_to_string().unwrap_or_default();
-        Page {
-            status,
-            body,
-            location,
-            set_cookie,
-            hub_ms,
-        }
-    }
-
-    fn get(&self, path: &str) -> Page {
-        let mut request = self.agent.get(&self.url(path));
-        if let Some(cookie) = &self.cookie {
-            request = request.header("Cookie", cookie);
-        }
-        Browser::read(request.call().unwrap())
-    }
-
-    fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut request = self.agent.post(&self.url(path));
-        if let Some(cookie) = &self.cookie {
-            request = request.header("Cookie", cookie);
-        }
-        Browser::read(request.send_form(form.iter().copied()).unwrap())
-    }
-
-    /// Logs in with a password and keeps the cookie.
-    fn log_in(&mut self, user: &str, password: &str) -> Page {
-        let page = self.post("login", &[("user", user), ("password", password)]);
-        if let Some(cookie) = &page.set_cookie {
-            self.cookie = cookie.split(';').next().map(str::to_owned);
-        }
-        page
-    }
-
-    /// The CSRF token in the logout form of any page.
-    fn token(&self) -> String {
-        let body = self.get("index").body;
-        let marker = "name=\"a\" value=\"";
-        let start = body.find(marker).expect("logged in pages carry the token") + marker.len();
-        body[start..].split('"').next().unwrap().to_owned()
-    }
-}
-
-fn assert_status(browser: &Browser, path: &str, status: u16) -> Page {
-    let page = browser.get(path);
-    assert_eq!(page.status, status, "GET {path}: {}", page.body);
-    page
-}
-
-fn assert_escaped(page: &Page, path: &str) {
-    assert!(!page.body.contains("<script>alert"), "unescaped markup on {path}");
-}
 
 /// Admin-made fixtures: a tag with an extra value, a package, a target, a host with a
 /// description, a channel, tasks (one with markup in its method and arguments).

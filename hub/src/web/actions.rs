@@ -2,6 +2,7 @@
 //! change is a POST carrying the CSRF token, and runs the same handler (and permission check)
 //! as the XML-RPC call of the same name.
 
+use common::states::ModuleBuildState;
 use common::xmlrpc::Value;
 use http::Method;
 use tracing::info;
@@ -10,6 +11,8 @@ use super::auth::{self, check_csrf};
 use super::error::{WebError, WebResult};
 use super::render;
 use super::router::{PageRequest, Reply};
+use crate::db;
+use crate::mbs::auth::Caller;
 
 fn post_only(page: &PageRequest<'_>) -> WebResult<()> {
     if page.method == Method::POST {
@@ -104,6 +107,86 @@ pub async fn resubmit_task(page: &mut PageRequest<'_>) -> WebResult<Reply> {
     let new_id = new_id.as_i64().unwrap_or(task_id);
     Ok(Reply::Redirect {
         location: format!("/koji/taskinfo?taskID={new_id}"),
+        cookie: None,
+    })
+}
+
+/// `cancelbuild` (POST `buildID`, `a`): `cancelBuild` as the visitor.
+pub async fn cancel_build(page: &mut PageRequest<'_>) -> WebResult<Reply> {
+    post_only(page)?;
+    let build_id = page.form.required_int("buildID")?;
+    check_csrf(&page.visitor, page.form.text("a"))?;
+    let canceled = page.api.write("cancelBuild", vec![Value::Int(build_id)]).await?;
+    if !canceled.truthy() {
+        return Err(WebError::Hub(crate::error::Error::Generic(format!(
+            "build {build_id} is not building; nothing was canceled"
+        ))));
+    }
+    Ok(Reply::Redirect {
+        location: format!("/koji/buildinfo?buildID={build_id}"),
+        cookie: None,
+    })
+}
+
+/// `cancelmodule` (POST `moduleID`, `a`): MBS's cancel (the owner or an MBS admin, holding the
+/// submit permission when one is configured; only `init`, `wait` and `build` modules).
+pub async fn cancel_module(page: &mut PageRequest<'_>) -> WebResult<Reply> {
+    post_only(page)?;
+    let module_id = page.form.required_int("moduleID")?;
+    check_csrf(&page.visitor, page.form.text("a"))?;
+    let session = page
+        .visitor
+        .session
+        .clone()
+        .ok_or_else(|| WebError::Forbidden("you must log in first".into()))?;
+    let client = page.api.db()?;
+    let permissions = db::users::user_permissions(client, session.user_id, true).await?;
+    let caller = Caller {
+        user_id: session.user_id,
+        name: session.user_name.clone(),
+        permissions,
+    };
+    let config = &page.api.ctx().config.mbs;
+    if let Some(permission) = &config.submit_permission
+        && !caller.has(permission)
+    {
+        return Err(WebError::Forbidden(format!(
+            "{} lacks the {permission} permission",
+            caller.name
+        )));
+    }
+    let module = db::modules::get(client, module_id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("no module build with id {module_id}")))?;
+    if module.owner != caller.name && !caller.is_admin(page.api.ctx()) {
+        return Err(WebError::Forbidden(
+            "You are not owner of this build and therefore cannot modify it.".into(),
+        ));
+    }
+    if !matches!(
+        module.state,
+        ModuleBuildState::Init | ModuleBuildState::Wait | ModuleBuildState::Build
+    ) {
+        return Err(WebError::Hub(crate::error::Error::Generic(
+            "To cancel a module build, it must be in one of the following states: build, init, wait".into(),
+        )));
+    }
+    let reason = format!("Canceled by {}.", caller.name);
+    page.api
+        .in_transaction(|tx| {
+            Box::pin(async move {
+                crate::mbs::state::transition(tx, module_id, ModuleBuildState::Failed, Some(&reason), None)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .await?;
+    info!(
+        module.id = module_id,
+        "module build {module_id} canceled from the web"
+    );
+    Ok(Reply::Redirect {
+        location: format!("/koji/moduleinfo?moduleID={module_id}"),
         cookie: None,
     })
 }

@@ -5,7 +5,7 @@
 use common::xmlrpc::{Params, Struct, Value};
 
 use crate::ctx::Ctx;
-use crate::db::Client;
+use crate::db::{Client, Tx};
 use crate::error::{Error, Result};
 use crate::rpc::call::{Call, Peer, Session};
 use crate::rpc::dispatch;
@@ -78,6 +78,24 @@ impl<'a> Api<'a> {
             self.session.clone(),
         );
         entry.invoke(&mut call, Params::from_wire(args)).await
+    }
+
+    /// Runs `work` in a transaction on the page's connection, committed only if it succeeds
+    /// (for the few actions no RootExports handler offers).
+    pub async fn in_transaction<T>(
+        &mut self,
+        work: impl for<'t> FnOnce(&'t Tx<'t>) -> futures_util::future::BoxFuture<'t, Result<T>>,
+    ) -> Result<T> {
+        self.conn.begin().await?;
+        let result = {
+            let tx = Tx::assume_begun(self.conn.client()?);
+            work(&tx).await
+        };
+        match &result {
+            Ok(_) => self.conn.commit().await?,
+            Err(_) => self.conn.rollback().await,
+        }
+        result
     }
 
     /// Calls a writing method in a transaction of its own, committed only if it succeeds.

@@ -50,6 +50,7 @@ fn hub_status(error: &Error) -> StatusCode {
         | Error::NoSuchTag { .. }
         | Error::NoSuchTarget { .. }
         | Error::NoSuchEntry { .. }
+        | Error::NoSuchBuild { .. }
         | Error::NoTaskOutput { .. } => StatusCode::NOT_FOUND,
         Error::Param(_)
         | Error::InvalidValue(_)

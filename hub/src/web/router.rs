@@ -243,6 +243,8 @@ async fn dispatch(name: &str, page: &mut PageRequest<'_>) -> WebResult<Reply> {
         "logout" => return actions::logout(page).await,
         "canceltask" => return actions::cancel_task(page).await,
         "resubmittask" => return actions::resubmit_task(page).await,
+        "cancelbuild" => return actions::cancel_build(page).await,
+        "cancelmodule" => return actions::cancel_module(page).await,
         _ => {}
     }
     get_only(page)?;
@@ -252,6 +254,10 @@ async fn dispatch(name: &str, page: &mut PageRequest<'_>) -> WebResult<Reply> {
         "taskinfo" => pages::taskinfo::taskinfo(page).await?,
         "tasklog" => pages::taskinfo::tasklog(page).await?,
         "getfile" => return pages::taskinfo::getfile(page).await,
+        "builds" => pages::builds::builds(page).await?,
+        "buildinfo" => pages::builds::buildinfo(page).await?,
+        "modules" => pages::modules::modules(page).await?,
+        "moduleinfo" => pages::modules::moduleinfo(page).await?,
         "packages" => pages::packages::packages(page).await?,
         "packageinfo" => pages::packages::packageinfo(page).await?,
         "tags" => pages::tags::tags(page).await?,

@@ -1,7 +1,9 @@
 //! One module per family of pages; shared helpers for paging and reading handler answers.
 
+pub mod builds;
 pub mod hosts;
 pub mod index;
+pub mod modules;
 pub mod packages;
 pub mod search;
 pub mod tags;
