@@ -3,15 +3,18 @@
 //! through every page type, failing on any 4xx or 5xx, on markup stored in the database that
 //! reaches the page unescaped, and on a page that takes more than a second; it logs in through
 //! the form, cancels a running task with its button, watches a log follow the task, saves
-//! screenshots of the task tree, and opens the `Task info:` link the stock client builds.
+//! screenshots of the task tree and of a module's batch timeline, and opens the `Task info:`
+//! link the stock `koji build` prints.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use common::xmlrpc::{Struct, Value};
 use hub::test_clients::{blocking, login};
-use hub::testing::TestHub;
+use hub::test_rpms::build_noarch;
+use hub::testing::{TestHub, TestHubOptions};
 use kiln_tests::cluster::{Builder, BuilderOptions, assert_clean, eventually, new_marker};
 use kiln_tests::webdriver::Browser;
 use kiln_tests::{KojiCli, Output};
@@ -30,6 +33,10 @@ const PAGE_TYPES: &[&str] = &[
     "tags",
     "taginfo",
     "buildtargets",
+    "builds",
+    "buildinfo",
+    "modules",
+    "moduleinfo",
     "buildtargetinfo",
     "hosts",
     "hostinfo",
@@ -58,6 +65,101 @@ return {
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
 };
 "#;
+
+/// The platform module the test module builds on, importable as a bootstrap module.
+const PLATFORM: &str = "document: modulemd
+version: 2
+data:
+  name: platform
+  stream: f28
+  version: 3
+  context: 00000000
+  summary: Fedora 28 traditional base
+  description: Fedora 28 traditional base
+  license:
+    module: [MIT]
+  xmd:
+    mbs:
+      mse: TRUE
+      koji_tag: f28-build
+";
+
+/// The module MBS's own tests submit: three components in two batches.
+const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn repo(dir: &Path, files: &[(&str, &str)]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "master"]);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        git(dir, &["add", name]);
+    }
+    git(dir, &["commit", "-q", "-m", "init"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// POSTs JSON to the MBS API as `admin` (HTTP Basic from the loopback address).
+fn mbs_post(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "admin:pw");
+    let response = agent
+        .post(&format!("{base}/module-build-service/1/{path}"))
+        .header("Authorization", &format!("Basic {auth}"))
+        .send_json(body)
+        .unwrap();
+    let status = response.status().as_u16();
+    let answer: serde_json::Value = response.into_body().read_json().unwrap();
+    assert_eq!(status, 201, "POST {path}: {answer}");
+    answer
+}
+
+/// Imports the platform module and submits the test module from local git repositories;
+/// returns the module build's id.
+fn submit_module(base: &str, git_dir: &Path) -> i64 {
+    mbs_post(
+        base,
+        "import-module/",
+        &serde_json::json!({ "modulemd": PLATFORM }),
+    );
+    for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
+        repo(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
+    }
+    let commit = repo(
+        &git_dir.join("modules/testmodule"),
+        &[("testmodule.yaml", TESTMODULE)],
+    );
+    let scmurl = format!("git+file://{}/modules/testmodule?#{commit}", git_dir.display());
+    let answer = mbs_post(
+        base,
+        "module-builds/",
+        &serde_json::json!({ "scmurl": scmurl, "branch": "master" }),
+    );
+    answer["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no module id in {answer}"))
+}
 
 fn koji_conf(hub: &TestHub, dir: &std::path::Path) -> KojiCli {
     let config = dir.join("koji.conf");
@@ -132,9 +234,16 @@ fn visit(browser: &Browser, url: &str) -> (String, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_walks_every_page_type_from_the_index() {
-    let hub = TestHub::start().await;
-    hub.add_user("admin", "pw", &["admin"]).await;
     let dir = tempfile::tempdir().unwrap();
+    let git_dir = dir.path().join("git");
+    let mut mbs = hub::mbs::config::MbsConfig::dev();
+    mbs.rpms_default_repository = format!("file://{}/rpms/", git_dir.display());
+    let hub = TestHub::start_with(TestHubOptions {
+        mbs: Some(mbs),
+        ..TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
     let koji = koji_conf(&hub, dir.path());
     let url = hub.url();
     let base = format!("http://{}", hub.addr);
@@ -152,7 +261,19 @@ async fn chromium_walks_every_page_type_from_the_index() {
         admin_cli(&["add-tag", "f44"]).ok();
         admin_cli(&["add-tag", "f44-build", "--parent", "f44", "--arches", "x86_64"]).ok();
         admin_cli(&["add-target", "f44-candidate", "f44-build", "f44"]).ok();
-        admin_cli(&["add-pkg", "--owner", "admin", "f44", "bash", "kernel"]).ok();
+        admin_cli(&["add-pkg", "--owner", "admin", "f44", "bash", "kernel", "hello"]).ok();
+        admin_cli(&["add-tag", "f28-build"]).ok();
+        // An imported build, tagged.
+        let built = build_noarch(&files.join("fixtures"), "hello", "1.0", "1");
+        admin_cli(&[
+            "import",
+            &built.srpm.display().to_string(),
+            &built.rpm.display().to_string(),
+        ])
+        .ok();
+        admin_cli(&["call", "tagBuildBypass", "f44", "hello-1.0-1"]).ok();
+        // A module build waiting in its first state, with its components in batches.
+        let module_id = submit_module(&base, &git_dir);
         let admin = login(&url, "admin", "pw");
         admin
             .call(
@@ -282,22 +403,37 @@ async fn chromium_walks_every_page_type_from_the_index() {
         visit(&browser, &format!("{base}/koji/tasks?state=all&view=tree"));
         browser.screenshot(&screenshots_dir().join("tasks-tree.png"));
 
-        // The link the stock client prints after `build` and `regen-repo`
-        // ("Task info: %s/taskinfo?taskID=%s" % (options.weburl, task_id)), built from the
-        // weburl the stock client reads from its configuration.
-        let weburl = koji
-            .python(&format!(
-                "import koji\nopts = koji.read_config('koji', user_config={:?})\nprint(opts['weburl'])",
-                koji.config.display().to_string()
-            ))
-            .ok()
+        // The link the stock `koji build` prints: "Task info: WEBURL/taskinfo?taskID=N".
+        // No builder here runs builds, so the task waits FREE until it is canceled below.
+        let out = admin_cli(&[
+            "build",
+            "--nowait",
+            "f44-candidate",
+            "git+file:///nonexistent/hello.git#0123abc",
+        ])
+        .ok();
+        let link = out
             .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("Task info: "))
+            .unwrap_or_else(|| panic!("no Task info line in {:?}", out.stdout))
             .trim()
             .to_owned();
-        let link = format!("{weburl}/taskinfo?taskID={long}");
+        let build_task: i64 = link.rsplit('=').next().unwrap().parse().unwrap();
+        assert_eq!(link, format!("{base}/koji/taskinfo?taskID={build_task}"));
         let (text, _) = visit(&browser, &link);
-        assert!(text.contains(&format!("Information for task {long}")), "{text}");
-        assert!(text.contains("sleep") && text.contains("open"), "{text}");
+        assert!(
+            text.contains(&format!("Information for task {build_task}")),
+            "{text}"
+        );
+        assert!(text.contains("build") && text.contains("free"), "{text}");
+        admin_cli(&["cancel", &build_task.to_string()]).ok();
+        // The module's batches as a timeline.
+        let (text, _) = visit(&browser, &format!("{base}/koji/moduleinfo?moduleID={module_id}"));
+        for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
+            assert!(text.contains(package), "{package} in the timeline: {text}");
+        }
+        browser.screenshot(&screenshots_dir().join("moduleinfo-timeline.png"));
 
         // Log in through the form; the log of the running task follows it live.
         browser.goto(&format!(
