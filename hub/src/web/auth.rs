@@ -83,10 +83,10 @@ pub fn check_csrf(visitor: &Visitor, given: Option<&str>) -> WebResult<()> {
     }
 }
 
-/// True when cookies must be marked `Secure`: the page came over TLS (a client certificate was
-/// verified) or the configured `weburl` is https.
+/// True when cookies must be marked `Secure`: the page came over TLS or the configured `weburl`
+/// is https (a proxy in front terminates TLS).
 pub fn secure_cookies(ctx: &Ctx, peer: &Peer) -> bool {
-    peer.certificate.is_some()
+    peer.tls
         || ctx
             .config
             .weburl
