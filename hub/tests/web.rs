@@ -307,7 +307,7 @@ async fn unknown_ids_are_404_and_malformed_parameters_400() {
 }
 
 #[tokio::test]
-async fn login_sets_a_secure_session_cookie_and_logout_ends_it() {
+async fn password_login_sets_an_http_only_cookie_and_logout_ends_it() {
     let hub = TestHub::start().await;
     hub.add_user("alice", "secret", &[]).await;
     let url = hub.url();
@@ -648,6 +648,52 @@ async fn the_tasks_page_pages_through_ten_thousand_tasks() {
                 best.as_secs_f64() * 1000.0
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn certificate_login_over_tls_sets_a_secure_cookie() {
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = hub::dev::ensure_pki(pki_dir.path()).unwrap();
+    let hub = TestHub::start_with(hub::testing::TestHubOptions {
+        tls: Some(hub::config::TlsConfig {
+            cert: pki.server_cert.clone(),
+            key: pki.server_key.clone(),
+            client_ca: Some(pki.ca_cert.clone()),
+        }),
+        ..hub::testing::TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let addr = hub.addr;
+    blocking(move || {
+        let mut with_cert = Browser::over_tls(addr, &pki.ca_cert, Some(&pki.admin_cert));
+        let form = with_cert.get("login").body;
+        assert!(
+            form.contains("client certificate") && form.contains("CN=admin"),
+            "{form}"
+        );
+        let page = with_cert.post("login", &[("method", "ssl")]);
+        assert_eq!(page.status, 303, "{}", page.body);
+        let cookie = page.set_cookie.unwrap();
+        assert!(
+            cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+            "{cookie}"
+        );
+        with_cert.cookie_from(&cookie);
+        assert!(with_cert.get("index").body.contains("Your recent tasks"));
+
+        let without = Browser::over_tls(addr, &pki.ca_cert, None);
+        assert!(!without.get("login").body.contains("client certificate"));
+        let refused = without.post("login", &[("method", "ssl")]);
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(
+            refused.body.contains("no verified client certificate"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.set_cookie.is_none());
     })
     .await;
 }

@@ -19,6 +19,46 @@ pub struct Page {
 }
 
 impl Browser {
+    /// An https client trusting the CA in `ca_pem`, presenting the certificate and key in
+    /// `cert_pem` if given.
+    pub fn over_tls(
+        addr: std::net::SocketAddr,
+        ca_pem: &std::path::Path,
+        cert_pem: Option<&std::path::Path>,
+    ) -> Browser {
+        use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
+        let read = |path: &std::path::Path| -> (Vec<Certificate<'static>>, Option<PrivateKey<'static>>) {
+            let pem = std::fs::read(path).unwrap();
+            let mut certs = Vec::new();
+            let mut key = None;
+            for item in ureq::tls::parse_pem(&pem) {
+                match item.unwrap() {
+                    PemItem::Certificate(c) => certs.push(c.to_owned()),
+                    PemItem::PrivateKey(k) => key = Some(k.to_owned()),
+                    _ => {}
+                }
+            }
+            (certs, key)
+        };
+        let (cas, _) = read(ca_pem);
+        let mut tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&cas));
+        if let Some(path) = cert_pem {
+            let (chain, key) = read(path);
+            tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key.unwrap())));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Browser {
+            base: format!("https://{addr}"),
+            agent,
+            cookie: None,
+        }
+    }
+
     pub fn new(hub_url: &str) -> Browser {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -74,6 +114,11 @@ impl Browser {
             request = request.header("Cookie", cookie);
         }
         Browser::read(request.send_form(form.iter().copied()).unwrap())
+    }
+
+    /// Keeps the session cookie a `Set-Cookie` value holds.
+    pub fn cookie_from(&mut self, set_cookie: &str) {
+        self.cookie = set_cookie.split(';').next().map(str::to_owned);
     }
 
     /// Logs in with a password and keeps the cookie.
