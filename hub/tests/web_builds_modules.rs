@@ -82,6 +82,14 @@ async fn build_pages_show_rpms_tags_and_refuse_bad_cancels() {
         );
         assert!(info.contains("complete"), "{info}");
         assert!(browser.get("builds?state=failed").body.contains("No builds"));
+        let hit = browser.get("search?terms=hello-1.0-*&type=build&match=glob");
+        assert_eq!(hit.location, Some(format!("/koji/buildinfo?buildID={build_id}")));
+        assert!(
+            browser
+                .get("search?terms=nothing*&type=build")
+                .body
+                .contains("No matches")
+        );
         assert_status(&browser, "buildinfo?buildID=999999", 404);
         assert_status(&browser, "buildinfo?buildID=x", 400);
         assert_status(&browser, "builds?state=bogus", 400);

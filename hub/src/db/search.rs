@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub enum SearchTable {
     /// Packages.
     Package,
+    /// Builds, by NVR.
+    Build,
     /// Current tags.
     Tag,
     /// Current build targets.
@@ -28,6 +30,7 @@ impl SearchTable {
     pub fn from_koji(name: &str) -> Option<SearchTable> {
         Some(match name {
             "package" => SearchTable::Package,
+            "build" => SearchTable::Build,
             "tag" => SearchTable::Tag,
             "target" => SearchTable::Target,
             "user" => SearchTable::User,
@@ -39,6 +42,11 @@ impl SearchTable {
     fn tables(self) -> (&'static str, Option<&'static str>) {
         match self {
             SearchTable::Package => ("package t", None),
+            SearchTable::Build => (
+                "(SELECT b.id, p.name || '-' || b.version || '-' || b.release AS name \
+                 FROM build b JOIN package p ON p.id = b.pkg_id) t",
+                None,
+            ),
             SearchTable::Tag => (
                 "tag t",
                 Some("EXISTS (SELECT 1 FROM tag_config c WHERE c.tag_id = t.id AND c.active IS TRUE)"),

@@ -11,6 +11,7 @@ use crate::web::router::{PageRequest, Reply};
 /// Search types and the info page each links to.
 const TYPES: &[(&str, &str, &str)] = &[
     ("package", "packageinfo", "packageID"),
+    ("build", "buildinfo", "buildID"),
     ("tag", "taginfo", "tagID"),
     ("target", "buildtargetinfo", "targetID"),
     ("user", "userinfo", "userID"),
