@@ -66,3 +66,47 @@ pub fn query(path: &Path, format: &str) -> String {
     assert!(output.status.success(), "rpm -qp failed");
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// Signs rpms in place with a fresh passphrase-less key kept under `dir` (`rpmsign
+/// --addsign` with gpg) and returns the key's short id, as Koji records it.
+pub fn sign(dir: &Path, rpms: &[&Path]) -> String {
+    let home = dir.join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let params = dir.join("key-params");
+    std::fs::write(
+        &params,
+        "%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: Kiln Test\n\
+         Name-Email: kiln-tests@example.com\nExpire-Date: 0\n%commit\n",
+    )
+    .unwrap();
+    let run = |command: &mut Command| {
+        let output = command.env("GNUPGHOME", &home).output().expect("run gpg tools");
+        assert!(
+            output.status.success(),
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(Command::new("gpg").arg("--batch").arg("--gen-key").arg(&params));
+    let listing = run(Command::new("gpg").arg("--list-keys").arg("--with-colons"));
+    let key_id = listing
+        .lines()
+        .find(|l| l.starts_with("pub:"))
+        .and_then(|l| l.split(':').nth(4))
+        .unwrap()
+        .to_lowercase();
+    for rpm in rpms {
+        run(Command::new("rpmsign")
+            .arg("--addsign")
+            .arg("--define")
+            .arg("__gpg /usr/bin/gpg")
+            .arg("--define")
+            .arg("_gpg_name kiln-tests@example.com")
+            .arg(rpm));
+    }
+    // gpg started an agent for this home; it must not outlive the test.
+    run(Command::new("gpgconf").arg("--kill").arg("gpg-agent"));
+    key_id[key_id.len() - 8..].to_owned()
+}

@@ -9,7 +9,7 @@ use common::FaultCode;
 use common::client::ClientSession;
 use common::xmlrpc::{Value, encode_response};
 use hub::test_clients::{add_host, blocking, check_in, fault, login};
-use hub::test_rpms::{build_noarch, query};
+use hub::test_rpms::{build_noarch, query, sign};
 use hub::testing::TestHub;
 
 fn s(text: &str) -> Value {
@@ -228,6 +228,14 @@ async fn imported_builds_are_tagged_through_a_task_and_listed() {
         fails(
             &admin,
             "getBuild",
+            vec![s("nope")],
+            vec![],
+            FaultCode::Generic,
+            "invalid format: nope",
+        );
+        fails(
+            &admin,
+            "getBuild",
             vec![s("nope-1-1")],
             vec![("strict", Value::Bool(true))],
             FaultCode::Generic,
@@ -242,11 +250,57 @@ async fn imported_builds_are_tagged_through_a_task_and_listed() {
             vec![("rpm_id", field(&rpm, "id").clone())],
         );
         assert_eq!(field(&sigs.as_array().unwrap()[0], "sigkey"), &s(""));
+        let headers = ok(
+            &admin,
+            "getRPMHeaders",
+            vec![],
+            vec![
+                ("rpmID", field(&rpm, "id").clone()),
+                (
+                    "headers",
+                    Value::Array(vec![s("license"), s("summary"), s("nosuch")]),
+                ),
+            ],
+        );
+        assert_eq!(
+            headers,
+            Value::structure([
+                ("license", s("MIT")),
+                ("nosuch", Value::Nil),
+                ("summary", s("Kiln test package hello")),
+            ])
+        );
         let found = ok(&admin, "getRPM", vec![s("hello-1.0-1.noarch")], vec![]);
         assert_eq!(field(&found, "id"), field(&rpm, "id"));
         let listed = ok(&admin, "listBuilds", vec![], vec![("packageID", s("hello"))]);
         assert_eq!(nvrs(&listed), ["hello-1.0-1"]);
         assert!(listed.as_array().unwrap()[0].get("id").is_none());
+        assert_eq!(
+            ok(&admin, "findBuildID", vec![s("hello-1.0-1")], vec![]),
+            int(build_id)
+        );
+        let (code, message) = fault(admin.call_kw(
+            "createEmptyBuild",
+            vec![s("hello"), s("1.0"), s("1"), Value::Nil],
+            vec![],
+        ));
+        assert_eq!(code, 1000);
+        assert!(
+            message.starts_with(&format!("Build already exists (id={build_id}, state=COMPLETE): ")),
+            "{message}"
+        );
+        let empty = id(&ok(
+            &admin,
+            "createEmptyBuild",
+            vec![s("empty"), s("1"), s("1"), Value::Nil],
+            vec![],
+        ));
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![int(empty)], vec![]), "state"),
+            &int(1)
+        );
+        let untagged = ok(&admin, "untaggedBuilds", vec![], vec![]);
+        assert_eq!(untagged.as_array().unwrap().len(), 2);
         let changelog = ok(&admin, "getChangelogEntries", vec![int(build_id)], vec![]);
         assert_eq!(
             field(&changelog.as_array().unwrap()[0], "text"),
@@ -699,6 +753,17 @@ async fn a_builder_imports_a_build_through_host_calls() {
         assert_eq!(field(&listing.as_array().unwrap()[0], "name"), &s("bash"));
         let buildroot = ok(&admin, "getBuildroot", vec![int(br)], vec![]);
         assert_eq!(field(&buildroot, "state"), &int(3));
+        assert_eq!(field(&buildroot, "tag_name"), &s("build-tag"));
+        assert_eq!(field(&buildroot, "repo_id"), &int(repo_id));
+        let bash_id = field(&installed[0], "id").clone();
+        let users = ok(&admin, "listBuildroots", vec![], vec![("rpmID", bash_id)]);
+        assert_eq!(users.as_array().unwrap().len(), 1);
+        let average = ok(&admin, "getAverageBuildDuration", vec![s("hello")], vec![]);
+        assert!(matches!(average, Value::Double(d) if d >= 0.0), "{average:?}");
+        assert_eq!(
+            ok(&admin, "getAverageBuildDuration", vec![s("nopkg")], vec![]),
+            Value::Nil
+        );
         let logs = ok(&admin, "getBuildLogs", vec![s("hello-3.0-1")], vec![]);
         assert_eq!(
             logs,
@@ -816,6 +881,48 @@ async fn a_builder_imports_a_build_through_host_calls() {
 }
 
 #[tokio::test]
+async fn signed_rpms_record_their_key() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let url = hub.url();
+    let fixtures = hub.path().join("fixtures");
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let built = build_noarch(&fixtures, "signed", "1", "1");
+        let sigmd5 = query(&built.rpm, "%{SIGMD5}");
+        let key = sign(&fixtures, &[&built.srpm, &built.rpm]);
+        upload(&admin, &built.srpm, "cli-import/s");
+        upload(&admin, &built.rpm, "cli-import/s");
+        ok(
+            &admin,
+            "importRPM",
+            vec![s("cli-import/s"), s(&file_name(&built.srpm))],
+            vec![],
+        );
+        let rpm = ok(
+            &admin,
+            "importRPM",
+            vec![s("cli-import/s"), s(&file_name(&built.rpm))],
+            vec![],
+        );
+        // Signing does not change the payload hash.
+        assert_eq!(field(&rpm, "payloadhash"), &s(&sigmd5));
+        let sigs = ok(
+            &admin,
+            "queryRPMSigs",
+            vec![],
+            vec![("rpm_id", field(&rpm, "id").clone())],
+        );
+        let sigs = sigs.as_array().unwrap();
+        assert_eq!(sigs.len(), 1);
+        assert_eq!(field(&sigs[0], "sigkey"), &s(&key));
+        assert_eq!(key.len(), 8);
+    })
+    .await;
+    hub.shutdown().await;
+}
+
+#[tokio::test]
 async fn external_repos_attach_to_tags_with_inheritance() {
     let hub = TestHub::start().await;
     hub.add_user("admin", "pw", &["admin"]).await;
@@ -925,6 +1032,237 @@ async fn external_repos_attach_to_tags_with_inheritance() {
             vec![("strict", Value::Bool(true))],
             FaultCode::Generic,
             "No such repo: updates",
+        );
+    })
+    .await;
+    hub.shutdown().await;
+}
+
+/// Tags `nvr` into `tag` directly, creating it as an empty build first if needed.
+fn tag_empty(admin: &ClientSession, tag: &str, nvr: &str) -> i64 {
+    let parts: Vec<&str> = nvr.rsplitn(3, '-').collect();
+    let build = ok(admin, "getBuild", vec![s(nvr)], vec![]);
+    let build_id = if build.is_nil() {
+        id(&ok(
+            admin,
+            "createEmptyBuild",
+            vec![s(parts[2]), s(parts[1]), s(parts[0]), Value::Nil],
+            vec![],
+        ))
+    } else {
+        id(field(&build, "id"))
+    };
+    ok(
+        admin,
+        "tagBuildBypass",
+        vec![s(tag), s(nvr)],
+        vec![("force", Value::Bool(true))],
+    );
+    build_id
+}
+
+#[tokio::test]
+async fn the_latest_build_is_the_newest_tagging_in_the_nearest_tag() {
+    let hub = TestHub::start().await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    hub.add_user("carol", "pw", &[]).await;
+    let url = hub.url();
+    blocking(move || {
+        let admin = login(&url, "admin", "pw");
+        let carol = login(&url, "carol", "pw");
+        tags(&admin);
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("dest"), s("world")],
+            vec![("owner", s("admin"))],
+        );
+        tag_empty(&admin, "dest", "hello-2-1");
+        tag_empty(&admin, "dest", "hello-1-1");
+        tag_empty(&admin, "dest", "world-1-1");
+        // The newest tagging wins, not the highest version.
+        let latest = ok(&admin, "getLatestBuilds", vec![s("dest")], vec![]);
+        assert_eq!(nvrs(&latest), ["world-1-1", "hello-1-1"]);
+        tag_empty(&admin, "dest", "hello-2-1");
+        let latest = ok(
+            &admin,
+            "getLatestBuilds",
+            vec![s("dest")],
+            vec![("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&latest), ["hello-2-1"]);
+        let two = ok(
+            &admin,
+            "listTagged",
+            vec![s("dest")],
+            vec![("latest", int(2)), ("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&two), ["hello-2-1", "hello-1-1"]);
+        // A build in the child hides the parent's; a block in the child hides the package.
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("child"), s("hello")],
+            vec![("owner", s("admin"))],
+        );
+        tag_empty(&admin, "child", "hello-0.5-1");
+        let latest = ok(&admin, "getLatestBuilds", vec![s("child")], vec![]);
+        assert_eq!(nvrs(&latest), ["hello-0.5-1", "world-1-1"]);
+        ok(&admin, "packageListBlock", vec![s("child"), s("world")], vec![]);
+        assert_eq!(
+            nvrs(&ok(&admin, "getLatestBuilds", vec![s("child")], vec![])),
+            ["hello-0.5-1"]
+        );
+        // As of an earlier event.
+        let event = id(field(&ok(&admin, "getLastEvent", vec![], vec![]), "id"));
+        ok(&admin, "untagBuild", vec![s("dest"), s("hello-2-1")], vec![]);
+        let then = ok(
+            &admin,
+            "listTagged",
+            vec![s("dest")],
+            vec![("event", int(event)), ("package", s("hello"))],
+        );
+        assert_eq!(nvrs(&then), ["hello-2-1", "hello-1-1"]);
+        assert_eq!(
+            nvrs(&ok(
+                &admin,
+                "listTagged",
+                vec![s("dest")],
+                vec![("package", s("hello"))]
+            )),
+            ["hello-1-1"]
+        );
+
+        // moveBuild is a tagBuild task with the source tag.
+        ok(
+            &admin,
+            "packageListAdd",
+            vec![s("other"), s("hello")],
+            vec![("owner", s("admin"))],
+        );
+        let task_id = id(&ok(
+            &admin,
+            "moveBuild",
+            vec![s("dest"), s("other"), s("hello-1-1")],
+            vec![],
+        ));
+        let request = ok(&admin, "getTaskRequest", vec![int(task_id)], vec![]);
+        let other_id = id(field(&ok(&admin, "getTag", vec![s("other")], vec![]), "id"));
+        let dest_id = id(field(&ok(&admin, "getTag", vec![s("dest")], vec![]), "id"));
+        assert_eq!(request.as_array().unwrap()[0], int(other_id));
+        assert_eq!(request.as_array().unwrap()[3], int(dest_id));
+        let (_, host) = add_host(&url, &admin, "builder1", &["noarch"]);
+        assert_eq!(take_task(&host, &["tagBuild"]), task_id);
+        let build_id = id(field(&ok(&admin, "getBuild", vec![s("hello-1-1")], vec![]), "id"));
+        ok(
+            &host,
+            "host.tagBuild",
+            vec![int(task_id), int(other_id), int(build_id)],
+            vec![("fromtag", int(dest_id))],
+        );
+        close(&host, task_id);
+        assert_eq!(
+            nvrs(&ok(&admin, "listTagged", vec![s("other")], vec![])),
+            ["hello-1-1"]
+        );
+        assert_eq!(
+            nvrs(&ok(
+                &admin,
+                "listTagged",
+                vec![s("dest")],
+                vec![("package", s("hello"))]
+            )),
+            Vec::<String>::new()
+        );
+
+        // listBuilds filters and paging.
+        let complete = ok(
+            &admin,
+            "listBuilds",
+            vec![],
+            vec![
+                ("state", int(1)),
+                ("pattern", s("hello-*")),
+                (
+                    "queryOpts",
+                    Value::structure([("order", s("-build_id")), ("limit", int(2))]),
+                ),
+            ],
+        );
+        assert_eq!(nvrs(&complete), ["hello-0.5-1", "hello-1-1"]);
+        let count = ok(
+            &admin,
+            "listBuilds",
+            vec![],
+            vec![
+                ("prefix", s("wor")),
+                ("queryOpts", Value::structure([("countOnly", Value::Bool(true))])),
+            ],
+        );
+        assert_eq!(count, int(1));
+        assert_eq!(
+            ok(
+                &admin,
+                "getNextRelease",
+                vec![Value::structure([("name", s("hello")), ("version", s("2"))])],
+                vec![]
+            ),
+            s("2")
+        );
+
+        // Deleting needs an untagged build; resetting forgets everything.
+        fails(
+            &admin,
+            "deleteBuild",
+            vec![s("hello-1-1")],
+            vec![],
+            FaultCode::Generic,
+            "Cannot delete build, tagged: other",
+        );
+        fails(
+            &carol,
+            "deleteBuild",
+            vec![s("hello-2-1")],
+            vec![],
+            FaultCode::ActionNotAllowed,
+            "admin permission required (logged in as carol)",
+        );
+        assert_eq!(
+            ok(&admin, "deleteBuild", vec![s("hello-2-1")], vec![]),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![s("hello-2-1")], vec![]), "state"),
+            &int(2)
+        );
+        ok(&admin, "resetBuild", vec![s("hello-1-1")], vec![]);
+        assert_eq!(
+            field(&ok(&admin, "getBuild", vec![s("hello-1-1")], vec![]), "state"),
+            &int(4)
+        );
+        assert_eq!(
+            ok(&admin, "listTagged", vec![s("other")], vec![]),
+            Value::Array(vec![])
+        );
+        fails(
+            &carol,
+            "cancelBuild",
+            vec![s("world-1-1")],
+            vec![],
+            FaultCode::ActionNotAllowed,
+            "Cannot cancel build, not owner",
+        );
+        assert_eq!(
+            ok(&admin, "cancelBuild", vec![s("world-1-1")], vec![]),
+            Value::Bool(false)
+        );
+        fails(
+            &carol,
+            "build",
+            vec![s("git+file:///srv/x.git#1"), s("nope")],
+            vec![("priority", int(-5))],
+            FaultCode::ActionNotAllowed,
+            "only admins may create high-priority tasks",
         );
     })
     .await;

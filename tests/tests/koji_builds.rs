@@ -1,7 +1,7 @@
 //! The stock `koji` 1.36.1 client with builds: `import` of a source and a noarch rpm built here
 //! with rpmbuild, `add-pkg`, `tag-build` run by a real builder's `tagBuild` task, `list-tagged`,
 //! `latest-build`, `buildinfo`, `list-builds`, `download-build --topurl` (read back with
-//! `rpm -qpi`), `untag-build`, `list-history`, and the refusals: a package not in the tag's
+//! `rpm -qpi`), `rpminfo`, `untag-build`, `list-history`, `add-external-repo`, and the refusals: a package not in the tag's
 //! list, an unknown build, a duplicate import.
 
 use std::path::Path;
@@ -125,6 +125,18 @@ async fn imported_rpms_are_tagged_listed_and_downloaded_with_the_stock_client() 
                 "/mnt/koji/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm",
             ]
         );
+        let out = anonymous(&cli, &["rpminfo", "hello-1.0-1.noarch"]).ok();
+        let sigmd5 = query(&built.rpm, "%{SIGMD5}");
+        for expected in [
+            "RPM: hello-1.0-1.noarch [2]".to_owned(),
+            "Build: hello-1.0-1 [1]".to_owned(),
+            "RPM Path: /mnt/koji/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm".to_owned(),
+            format!("SIGMD5: {sigmd5}"),
+            "License: MIT".to_owned(),
+            "No buildroot data available".to_owned(),
+        ] {
+            assert!(out.stdout.lines().any(|l| l == expected), "{expected} in\n{}", out.stdout);
+        }
         let out = anonymous(&cli, &["list-builds", "--package", "hello"]).ok();
         assert!(out.stdout.contains("hello-1.0-1"), "{}", out.stdout);
         assert!(out.stdout.contains("COMPLETE"), "{}", out.stdout);
@@ -159,6 +171,19 @@ async fn imported_rpms_are_tagged_listed_and_downloaded_with_the_stock_client() 
         assert_eq!(lines.len(), 2, "{}", out.stdout);
         assert!(lines[0].contains("hello-1.0-1 tagged into dest by admin"), "{}", out.stdout);
         assert!(lines[1].contains("hello-1.0-1 untagged from dest by admin"), "{}", out.stdout);
+
+        let out = admin(
+            &cli,
+            &["add-external-repo", "-t", "dest", "-a", "x86_64,noarch", "fedora", "file:///srv/fedora/"],
+        )
+        .ok();
+        assert_eq!(
+            out.stdout,
+            "Created external repo 1\nAdded external repo fedora to tag dest (priority 5)\n"
+        );
+        let out = anonymous(&cli, &["list-external-repos", "--tag", "dest"]).ok();
+        assert!(out.stdout.contains("fedora"), "{}", out.stdout);
+        assert!(out.stdout.contains("file:///srv/fedora/"), "{}", out.stdout);
 
         assert_clean(&session, &mut builders, &marker);
     })

@@ -46,6 +46,16 @@ pub struct BuildrootRow {
     pub retire_event: Option<i64>,
     /// Retirement event time.
     pub retire_time: Option<Micros>,
+    /// The repo's state.
+    pub repo_state: Option<i32>,
+    /// The repo's tag.
+    pub tag_id: Option<i64>,
+    /// The tag's name.
+    pub tag_name: Option<String>,
+    /// The repo's event.
+    pub repo_create_event: Option<i64>,
+    /// That event's time.
+    pub repo_create_time: Option<Micros>,
 }
 
 impl BuildrootRow {
@@ -69,6 +79,11 @@ impl BuildrootRow {
             create_time: row.try_get("create_time")?,
             retire_event: row.try_get("retire_event")?,
             retire_time: row.try_get("retire_time")?,
+            repo_state: row.try_get("repo_state")?,
+            tag_id: row.try_get("tag_id")?,
+            tag_name: row.try_get("tag_name")?,
+            repo_create_event: row.try_get("repo_create_event")?,
+            repo_create_time: row.try_get("repo_create_time")?,
         })
     }
 }
@@ -86,6 +101,10 @@ pub struct BuildrootFilter {
     pub ids: Option<Vec<i64>>,
     /// From this repo.
     pub repo_id: Option<i64>,
+    /// From a repo of this tag.
+    pub tag_id: Option<i64>,
+    /// That installed this rpm.
+    pub rpm_id: Option<i64>,
 }
 
 /// Lists buildroots.
@@ -94,10 +113,14 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
         "buildroot.id, buildroot.br_type, buildroot.cg_id, buildroot.cg_version, buildroot.container_type, \
          buildroot.container_arch, buildroot.host_os, buildroot.host_arch, buildroot.extra, \
          sb.state, sb.task_id, sb.host_id, host.name AS host_name, sb.repo_id, \
-         sb.create_event, ce.time AS create_time, sb.retire_event, re.time AS retire_time",
+         sb.create_event, ce.time AS create_time, sb.retire_event, re.time AS retire_time, \
+         repo.state AS repo_state, repo.tag_id, tag.name AS tag_name, repo.create_event AS repo_create_event, \
+         rce.time AS repo_create_time",
         "buildroot LEFT JOIN standard_buildroot sb ON sb.buildroot_id = buildroot.id \
          LEFT JOIN host ON host.id = sb.host_id \
-         LEFT JOIN events ce ON ce.id = sb.create_event LEFT JOIN events re ON re.id = sb.retire_event",
+         LEFT JOIN events ce ON ce.id = sb.create_event LEFT JOIN events re ON re.id = sb.retire_event \
+         LEFT JOIN repo ON repo.id = sb.repo_id LEFT JOIN tag ON tag.id = repo.tag_id \
+         LEFT JOIN events rce ON rce.id = repo.create_event",
     );
     if let Some(host_id) = filter.host_id {
         q.filter("sb.host_id = {}", host_id);
@@ -113,6 +136,15 @@ pub async fn list(client: &Client, filter: &BuildrootFilter, opts: &QueryOpts) -
     }
     if let Some(repo_id) = filter.repo_id {
         q.filter("sb.repo_id = {}", repo_id);
+    }
+    if let Some(tag_id) = filter.tag_id {
+        q.filter("repo.tag_id = {}", tag_id);
+    }
+    if let Some(rpm_id) = filter.rpm_id {
+        q.filter(
+            "buildroot.id IN (SELECT bl.buildroot_id FROM buildroot_listing bl WHERE bl.rpm_id = {})",
+            rpm_id,
+        );
     }
     q.order_and_page(
         opts,

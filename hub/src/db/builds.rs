@@ -479,6 +479,44 @@ pub async fn reset(tx: &Tx<'_>, build_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Builds in no tag now, optionally of one package name.
+pub async fn untagged(
+    client: &Client,
+    name: Option<&str>,
+    draft: Option<bool>,
+    opts: &QueryOpts,
+) -> Result<Vec<BuildRow>> {
+    let mut q = SqlBuilder::new(COLUMNS, FROM);
+    q.filter_raw("NOT EXISTS (SELECT 1 FROM tag_listing tl WHERE tl.build_id = b.id AND tl.active IS TRUE)");
+    if let Some(name) = name {
+        q.filter("p.name = {}", name.to_owned());
+    }
+    if let Some(draft) = draft {
+        q.filter("b.draft = {}", draft);
+    }
+    q.order_and_page(opts, ORDER, "b.id")?;
+    let rows = client.query(&q.sql(), &q.params()).await?;
+    rows.iter().map(BuildRow::from_row).collect()
+}
+
+/// Mean seconds from creation to completion of a package's COMPLETE builds made by tasks,
+/// optionally only those completed in the last `age_months`.
+pub async fn average_duration(
+    client: &Client,
+    package_id: i64,
+    age_months: Option<i64>,
+) -> Result<Option<f64>> {
+    let row = client
+        .query_one(
+            "SELECT date_part('epoch', avg(b.completion_time - e.time))::FLOAT8 FROM build b \
+             JOIN events e ON e.id = b.create_event WHERE b.pkg_id = $1 AND b.state = 1 AND b.task_id IS NOT NULL \
+             AND ($2::BIGINT IS NULL OR b.completion_time > now() - make_interval(months => $2::INT))",
+            &[&package_id, &age_months],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

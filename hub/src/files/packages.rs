@@ -34,6 +34,8 @@ pub struct RpmHeader {
     pub size: i64,
     /// Hex md5 of the raw signature header (`rpmsigs.sighash`).
     pub sighash: String,
+    /// The signing key's short id (last 8 hex digits, lower case), `""` when unsigned.
+    pub sigkey: String,
 }
 
 impl RpmHeader {
@@ -109,6 +111,18 @@ pub fn read_header(path: &Path) -> Result<RpmHeader> {
         .map_err(|e| Error::io("stat", path, e))?
         .len();
     let sighash = hex(&md5::Md5::digest(signature_header_bytes(path)?));
+    // Koji's get_sighdr_key: the first signature found among GPG, PGP, DSA and RSA.
+    let sigkey = [
+        rpm::IndexSignatureTag::RPMSIGTAG_GPG,
+        rpm::IndexSignatureTag::RPMSIGTAG_PGP,
+        rpm::IndexSignatureTag::RPMSIGTAG_DSA,
+        rpm::IndexSignatureTag::RPMSIGTAG_RSA,
+    ]
+    .into_iter()
+    .find_map(|tag| metadata.signature.get_entry_data_as_binary(tag).ok())
+    .map_or(Ok(String::new()), |packet| {
+        signature_key_id(packet).ok_or_else(|| bad_rpm(path, "unreadable signature packet"))
+    })?;
     Ok(RpmHeader {
         name: text(metadata.get_name())?,
         version: text(metadata.get_version())?,
@@ -126,7 +140,78 @@ pub fn read_header(path: &Path) -> Result<RpmHeader> {
         payloadhash: hex(sigmd5),
         size: i64::try_from(size).unwrap_or(i64::MAX),
         sighash,
+        sigkey,
     })
+}
+
+/// The short key id (last 4 bytes as lower-case hex, as Koji's `get_sigpacket_key_id`) of an
+/// OpenPGP signature packet: from a v3 packet's key id, or a v4 packet's issuer (or issuer
+/// fingerprint) subpacket.
+pub fn signature_key_id(packet: &[u8]) -> Option<String> {
+    let first = *packet.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    let (tag, body) = if first & 0x40 != 0 {
+        let len0 = usize::from(*packet.get(1)?);
+        let (len, start): (usize, usize) = match len0 {
+            0..=191 => (len0, 2),
+            192..=223 => (((len0 - 192) << 8) + usize::from(*packet.get(2)?) + 192, 3),
+            255 => (be(packet.get(2..6)?), 6),
+            _ => return None,
+        };
+        (first & 0x3f, packet.get(start..start.checked_add(len)?)?)
+    } else {
+        let (len, start): (usize, usize) = match first & 3 {
+            0 => (usize::from(*packet.get(1)?), 2),
+            1 => (be(packet.get(1..3)?), 3),
+            2 => (be(packet.get(1..5)?), 5),
+            _ => (packet.len().checked_sub(1)?, 1),
+        };
+        ((first >> 2) & 0x0f, packet.get(start..start.checked_add(len)?)?)
+    };
+    if tag != 2 {
+        return None;
+    }
+    let key_id: &[u8] = match *body.first()? {
+        3 => body.get(7..15)?,
+        4 => {
+            let hashed_len = be(body.get(4..6)?);
+            let hashed = body.get(6..6 + hashed_len)?;
+            let rest = body.get(6 + hashed_len..)?;
+            let unhashed_len = be(rest.get(0..2)?);
+            let unhashed = rest.get(2..2 + unhashed_len)?;
+            issuer(hashed).or_else(|| issuer(unhashed))?
+        }
+        _ => return None,
+    };
+    Some(hex(key_id.get(key_id.len().checked_sub(4)?..)?))
+}
+
+/// A big-endian number of 2 or 4 bytes.
+fn be(bytes: &[u8]) -> usize {
+    bytes.iter().fold(0, |n, b| (n << 8) | usize::from(*b))
+}
+
+/// The issuer key id (subpacket 16) or fingerprint (subpacket 33) among v4 subpackets.
+fn issuer(mut subpackets: &[u8]) -> Option<&[u8]> {
+    let mut fingerprint = None;
+    while let Some(&len0) = subpackets.first() {
+        let len0 = usize::from(len0);
+        let (len, start) = match len0 {
+            0..=191 => (len0, 1),
+            192..=254 => (((len0 - 192) << 8) + usize::from(*subpackets.get(1)?) + 192, 2),
+            _ => (be(subpackets.get(1..5)?), 5),
+        };
+        let sub = subpackets.get(start..start + len)?;
+        match sub.first().map(|t| t & 0x7f) {
+            Some(16) => return sub.get(1..9),
+            Some(33) => fingerprint = sub.get(2..),
+            _ => {}
+        }
+        subpackets = subpackets.get(start + len..)?;
+    }
+    fingerprint
 }
 
 /// Reads a header off the runtime's threads.
@@ -157,6 +242,55 @@ pub fn read_changelog(path: &Path) -> Result<Vec<ChangelogEntry>> {
             date_ts: i64::try_from(e.timestamp).unwrap_or(i64::MAX),
             author: e.name,
             text: e.description,
+        })
+        .collect())
+}
+
+/// A header value for `getRPMHeaders`: text, a number, or absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// A string header.
+    Text(String),
+    /// A numeric header.
+    Number(i64),
+    /// The header is not in the file, or Kiln does not read it.
+    Missing,
+}
+
+/// Reads the named headers (lower-case rpm tag names without `RPMTAG_`) of an rpm. Blocking.
+pub fn read_named_headers(path: &Path, names: &[String]) -> Result<Vec<(String, HeaderValue)>> {
+    let metadata = rpm::PackageMetadata::open(path).map_err(|e| bad_rpm(path, e))?;
+    let text = |r: std::result::Result<&str, rpm::Error>| {
+        r.map_or(HeaderValue::Missing, |t| HeaderValue::Text(t.to_owned()))
+    };
+    let number = |r: std::result::Result<u64, rpm::Error>| {
+        r.ok()
+            .and_then(|n| i64::try_from(n).ok())
+            .map_or(HeaderValue::Missing, HeaderValue::Number)
+    };
+    Ok(names
+        .iter()
+        .map(|name| {
+            let value = match name.to_ascii_lowercase().as_str() {
+                "name" => text(metadata.get_name()),
+                "version" => text(metadata.get_version()),
+                "release" => text(metadata.get_release()),
+                "arch" => text(metadata.get_arch()),
+                "epoch" => number(metadata.get_epoch().map(u64::from)),
+                "license" => text(metadata.get_license()),
+                "summary" => text(metadata.get_summary()),
+                "description" => text(metadata.get_description()),
+                "url" => text(metadata.get_url()),
+                "vendor" => text(metadata.get_vendor()),
+                "packager" => text(metadata.get_packager()),
+                "group" => text(metadata.get_group()),
+                "buildhost" => text(metadata.get_build_host()),
+                "buildtime" => number(metadata.get_build_time()),
+                "sourcerpm" => text(metadata.get_source_rpm()),
+                "size" => number(metadata.get_installed_size()),
+                _ => HeaderValue::Missing,
+            };
+            (name.clone(), value)
         })
         .collect())
 }
@@ -250,6 +384,26 @@ mod tests {
             work_file(top.path(), "a/none.rpm").unwrap_err().to_string(),
             "No such file: a/none.rpm"
         );
+    }
+
+    #[test]
+    fn key_ids_come_from_signature_packets() {
+        // A v4 signature packet (old format, 1-byte length) with an issuer subpacket in the
+        // unhashed area.
+        let mut body = vec![
+            4, 0, 1, 8, 0, 0, 0, 10, 9, 16, 1, 2, 3, 4, 0xfd, 0x43, 0x1d, 0x51, 0, 0,
+        ];
+        let mut packet = vec![0x88, u8::try_from(body.len()).unwrap()];
+        packet.append(&mut body);
+        assert_eq!(signature_key_id(&packet).as_deref(), Some("fd431d51"));
+        // A v3 packet carries the key id at a fixed place.
+        let body = [
+            3, 5, 0, 0, 0, 0, 0, 9, 9, 9, 9, 0xab, 0xcd, 0xef, 0x01, 1, 8, 0, 0,
+        ];
+        let mut packet = vec![0x88, u8::try_from(body.len()).unwrap()];
+        packet.extend_from_slice(&body);
+        assert_eq!(signature_key_id(&packet).as_deref(), Some("abcdef01"));
+        assert_eq!(signature_key_id(&[0x01, 0x02]), None);
     }
 
     #[test]

@@ -86,7 +86,12 @@ pub async fn init_build(cx: &mut Call<'_>, host: Host, params: Params) -> Result
 }
 
 /// Koji's `new_build` + `recycle_build`: a new build, or the old one of the same NVR reused.
-async fn new_build(tx: &Tx<'_>, name: &str, mut new: NewBuild<'_>, described: &Value) -> Result<i64> {
+pub(crate) async fn new_build(
+    tx: &Tx<'_>,
+    name: &str,
+    mut new: NewBuild<'_>,
+    described: &Value,
+) -> Result<i64> {
     let package = db::names::ensure(tx, Registry::Package, name).await?;
     new.package_id = package.id;
     let Some(old) = db::builds::get_by_nvr(tx, name, new.version, new.release).await? else {
@@ -300,12 +305,13 @@ pub async fn complete_build(cx: &mut Call<'_>, host: Host, params: Params) -> Re
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let dir = if arch.is_empty() { "noarch" } else { arch.as_str() };
-        packages::place(
-            &topdir,
-            file,
-            &format!("{}/{name}", packages::logs_rel(&build_rel, dir)),
-        )?;
+        // Logs without an arch go straight into data/logs, as Koji's import_build_log does.
+        let dir = if arch.is_empty() {
+            format!("{build_rel}/data/logs")
+        } else {
+            packages::logs_rel(&build_rel, arch)
+        };
+        packages::place(&topdir, file, &format!("{dir}/{name}"))?;
     }
     let done = db::builds::get(&tx, build.id)
         .await?

@@ -110,12 +110,6 @@ pub async fn build(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     } else {
         packages::work_file(&cx.ctx.config.topdir, &src)?;
     }
-    if opts.get("arch_override").is_some_and(Value::truthy) && !opts.get("scratch").is_some_and(Value::truthy)
-    {
-        return Err(Error::NotAllowed(
-            "arch_override is only allowed for scratch builds".into(),
-        ));
-    }
     let spec = TaskSpec {
         method: "build".into(),
         args: vec![Value::from(src.clone()), target.clone(), opts],

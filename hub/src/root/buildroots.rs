@@ -1,5 +1,5 @@
-//! Buildroots: `listBuildroots`, `getBuildroot`. Builds fill the tables; `hostinfo` and
-//! `taskinfo` list them.
+//! Buildroots: `listBuildroots`, `getBuildroot`. Builders fill the tables (`host::buildroots`);
+//! `hostinfo`, `taskinfo` and `list-buildroot` list them.
 
 use common::signature;
 use common::wire::BuildrootInfo;
@@ -36,18 +36,17 @@ fn buildroot_info(row: &BuildrootRow) -> BuildrootInfo {
         host_id: row.host_id,
         host_name: row.host_name.clone(),
         repo_id: row.repo_id,
-        // FIXME: the repo's state and tag (and its creation event) join in once repos land.
-        repo_state: None,
-        tag_id: None,
-        tag_name: None,
+        repo_state: row.repo_state,
+        tag_id: row.tag_id,
+        tag_name: row.tag_name.clone(),
         create_event_id: row.create_event,
         create_event_time: row.create_time.map(|t| t.koji_time()),
         create_ts: row.create_time.map(|t| t.koji_ts()),
         retire_event_id: row.retire_event,
         retire_event_time: row.retire_time.map(|t| t.koji_time()),
         retire_ts: row.retire_time.map(|t| t.koji_ts()),
-        repo_create_event_id: None,
-        repo_create_event_time: None,
+        repo_create_event_id: row.repo_create_event,
+        repo_create_event_time: row.repo_create_time.map(|t| t.koji_time()),
     }
 }
 
@@ -117,8 +116,8 @@ pub async fn list_buildroots(cx: &mut Call<'_>, params: Params) -> Result<Value>
     let ids = int_list(&bound.next_raw(), "buildrootID")?;
     let repo_id: Option<i64> = bound.arg()?;
     let opts = QueryOpts::from_value(&bound.next_raw())?;
-    // FIXME: tags, rpms and archives land with builds; until then no buildroot can match them.
-    if !tag.is_nil() || !rpm.is_nil() || !archive.is_nil() {
+    // Kiln has no archives, so no buildroot used one.
+    if !archive.is_nil() {
         return Ok(if opts.count_only {
             Value::Int(0)
         } else {
@@ -132,12 +131,28 @@ pub async fn list_buildroots(cx: &mut Call<'_>, params: Params) -> Result<Value>
             None => return Ok(Value::Array(vec![])),
         },
     };
+    let tag_id = match &tag {
+        Value::Nil => None,
+        other => match crate::root::lookup::get_tag(cx.db(), other, None).await? {
+            Some(tag) => Some(tag.id),
+            None => return Ok(Value::Array(vec![])),
+        },
+    };
+    let rpm_id = match &rpm {
+        Value::Nil => None,
+        other => match crate::root::rpms::find_rpm(cx.db(), other).await? {
+            Some(rpm) => Some(rpm.id),
+            None => return Ok(Value::Array(vec![])),
+        },
+    };
     let filter = BuildrootFilter {
         host_id,
         states,
         task_id,
         ids,
         repo_id,
+        tag_id,
+        rpm_id,
     };
     let rows = db::buildroots::list(cx.db(), &filter, &opts).await?;
     if opts.count_only {

@@ -127,15 +127,13 @@ pub async fn get_build(cx: &mut Call<'_>, params: Params) -> Result<Value> {
     let mut b = params.bind(&SIG)?;
     let info = b.next_raw();
     let strict: bool = b.arg()?;
-    match find_build(cx.db(), &info).await {
-        Ok(Some(row)) => Ok(to_value(&build_info(&row))?),
-        Ok(None) if strict => Err(Error::NoSuchBuild {
+    // A string that is not an NVR is an error even when not strict, as in Koji.
+    match find_build(cx.db(), &info).await? {
+        Some(row) => Ok(to_value(&build_info(&row))?),
+        None if strict => Err(Error::NoSuchBuild {
             build: info.to_string(),
         }),
-        Ok(None) => Ok(Value::Nil),
-        Err(e) if strict => Err(e),
-        Err(Error::Generic(_)) => Ok(Value::Nil),
-        Err(e) => Err(e),
+        None => Ok(Value::Nil),
     }
 }
 
@@ -381,27 +379,40 @@ pub async fn get_build_logs(cx: &mut Call<'_>, params: Params) -> Result<Value> 
     let info = b.next_raw();
     let row = require_build(cx.db(), &info).await?;
     let build_rel = packages::build_rel(&row.package_name, &row.version, &row.release);
-    let logs_root = cx.ctx.config.topdir.join(&build_rel).join("data/logs");
+    let logs_rel = format!("{build_rel}/data/logs");
+    let logs_root = cx.ctx.config.topdir.join(&logs_rel);
     let mut logs = Vec::new();
-    if let Ok(arches) = std::fs::read_dir(&logs_root) {
-        let mut arches: Vec<_> = arches.flatten().collect();
-        arches.sort_by_key(std::fs::DirEntry::file_name);
-        for arch in arches {
-            let dir = arch.file_name().to_string_lossy().into_owned();
-            let Ok(files) = std::fs::read_dir(arch.path()) else {
+    // Koji's os.walk: files of the log directory itself are in dir ".", the rest in their
+    // arch subdirectory; symbolic links are skipped.
+    let mut pending = vec![(logs_root, ".".to_owned())];
+    while let Some((dir, rel)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        let mut subdirs = Vec::new();
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else {
                 continue;
             };
-            let mut files: Vec<_> = files.flatten().collect();
-            files.sort_by_key(std::fs::DirEntry::file_name);
-            for file in files {
-                let name = file.file_name().to_string_lossy().into_owned();
+            let sub = if rel == "." {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if kind.is_dir() {
+                subdirs.push((entry.path(), sub));
+            } else if kind.is_file() {
                 logs.push(BuildLog {
-                    path: format!("{}/{name}", packages::logs_rel(&build_rel, &dir)),
+                    path: format!("{logs_rel}/{sub}"),
                     name,
-                    dir: dir.clone(),
+                    dir: rel.clone(),
                 });
             }
         }
+        pending.extend(subdirs.into_iter().rev());
     }
     Ok(to_value(&logs)?)
 }

@@ -194,11 +194,17 @@ fn merge_mode(value: Option<String>) -> Result<Option<String>> {
     }
 }
 
+/// Koji's `parse_arches(arches, strict=True, allow_none=True)` for external repos: commas or
+/// spaces separate the names (the CLI sends `x86_64,aarch64`).
 fn arches(value: &Value) -> Result<Option<String>> {
     if value.is_nil() {
         return Ok(None);
     }
-    let text = lookup::parse_arches(value)?;
+    let text = match value {
+        Value::String(text) => text.replace(',', " "),
+        other => py_str(other),
+    };
+    let text = lookup::parse_arches(&Value::from(text))?;
     Ok((!text.is_empty()).then_some(text))
 }
 

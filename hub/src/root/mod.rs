@@ -1,5 +1,6 @@
 //! RootExports: the methods any client may call, one module per area.
 
+pub mod build_admin;
 pub mod build_task;
 pub mod buildroots;
 pub mod builds;

@@ -272,6 +272,66 @@ pub async fn get_buildroot_listing(cx: &mut Call<'_>, params: Params) -> Result<
     Ok(Value::Array(out))
 }
 
+/// `getRPMHeaders(rpmID=None, taskID=None, filepath=None, headers=None, strict=False)`: header
+/// values read from the stored rpm (an imported rpm by id, or a file a task wrote); headers
+/// the file lacks are nil.
+pub async fn get_rpm_headers(cx: &mut Call<'_>, params: Params) -> Result<Value> {
+    const SIG: Signature = signature!(
+        "getRPMHeaders",
+        [],
+        ["rpmID", "taskID", "filepath", "headers", "strict"]
+    );
+    let mut b = params.bind(&SIG)?;
+    let rpm = b.next_raw();
+    let task_id: Option<i64> = b.arg()?;
+    let filepath: Option<String> = b.arg()?;
+    let headers: Option<Vec<String>> = b.arg()?;
+    let strict: bool = b.arg()?;
+    let topdir = cx.ctx.config.topdir.clone();
+    let path = match (&rpm, task_id, filepath) {
+        (Value::Nil, Some(task_id), Some(filepath)) => {
+            crate::files::paths::check_output_name(&filepath)?;
+            crate::files::paths::task_dir(&topdir, task_id).join(filepath)
+        }
+        (Value::Nil, _, _) => {
+            return Err(Error::Generic(
+                "either rpmID or taskID and filepath required".into(),
+            ));
+        }
+        (info, _, _) => {
+            let row = find_rpm(cx.db(), info).await?.ok_or_else(|| Error::NoSuchRpm {
+                rpm: info.to_string(),
+            })?;
+            let build_id = row
+                .build_id
+                .ok_or_else(|| Error::Generic(format!("rpm {} has no file here", row.id)))?;
+            let build = db::builds::get(cx.db(), build_id)
+                .await?
+                .ok_or_else(|| Error::Internal(format!("build {build_id} vanished")))?;
+            let build_rel = packages::build_rel(&build.package_name, &build.version, &build.release);
+            topdir.join(packages::rpm_rel(&build_rel, &row.arch, &row.filename()))
+        }
+    };
+    if !path.is_file() {
+        if strict {
+            return Err(Error::Generic(format!("Missing rpm file: {}", path.display())));
+        }
+        return Ok(Value::Struct(Default::default()));
+    }
+    let names = headers.unwrap_or_default();
+    let values = tokio::task::spawn_blocking(move || packages::read_named_headers(&path, &names))
+        .await
+        .map_err(|e| Error::Internal(format!("rpm header reader died: {e}")))??;
+    Ok(Value::structure(values.into_iter().map(|(name, value)| {
+        let value = match value {
+            packages::HeaderValue::Text(t) => Value::from(t),
+            packages::HeaderValue::Number(n) => Value::Int(n),
+            packages::HeaderValue::Missing => Value::Nil,
+        };
+        (name, value)
+    })))
+}
+
 /// Checks the file name Koji insists on: exactly `N-V-R.A.rpm` from the header.
 pub fn check_filename(header: &RpmHeader, basename: &str) -> Result<()> {
     let expected = header.expected_filename();
@@ -335,7 +395,7 @@ pub async fn insert_rpm(
         },
     )
     .await?;
-    db::rpms::add_sig(tx, rpm_id, "", &header.sighash).await?;
+    db::rpms::add_sig(tx, rpm_id, &header.sigkey, &header.sighash).await?;
     let build_rel = packages::build_rel(&build.package_name, &build.version, &build.release);
     packages::place(
         topdir,
