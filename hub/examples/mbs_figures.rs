@@ -41,15 +41,30 @@ fn git(dir: &Path, date: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-fn post(url: &str, user: &str, body: &serde_json::Value) -> u16 {
+/// How a request authenticates: HTTP Basic (an argon2 check per request) or Koji session
+/// headers.
+#[derive(Clone)]
+enum Auth {
+    Basic(String),
+    Session(i64, String),
+}
+
+fn post(url: &str, auth: &Auth, body: &serde_json::Value) -> u16 {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
-    agent
-        .post(url)
-        .header("Authorization", format!("Basic {token}"))
+    let request = match auth {
+        Auth::Basic(user) => {
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
+            agent.post(url).header("Authorization", format!("Basic {token}"))
+        }
+        Auth::Session(id, key) => agent
+            .post(url)
+            .header("Koji-Session-Id", id.to_string())
+            .header("Koji-Session-Key", key.as_str()),
+    };
+    request
         .send(body.to_string().as_bytes())
         .unwrap()
         .status()
@@ -116,11 +131,12 @@ async fn main() {
     .await;
     hub.add_user("admin", "pw", &["admin"]).await;
     let url = hub.url();
-    tokio::task::spawn_blocking(move || {
+    let session = tokio::task::spawn_blocking(move || {
         let admin = hub::test_clients::login(&url, "admin", "pw");
         admin
             .call("createTag", vec![common::xmlrpc::Value::from("f28-build")])
             .unwrap();
+        admin.credentials().unwrap()
     })
     .await
     .unwrap();
@@ -128,14 +144,26 @@ async fn main() {
     let platform = "document: modulemd\nversion: 2\ndata:\n  name: platform\n  stream: f28\n  version: 1\n  summary: p\n  description: p\n  license:\n    module: [MIT]\n  xmd:\n    mbs:\n      koji_tag: f28-build\n";
     let status = tokio::task::spawn_blocking({
         let url = format!("{api}import-module/");
-        move || post(&url, "admin", &json!({ "modulemd": platform }))
+        move || {
+            post(
+                &url,
+                &Auth::Basic("admin".into()),
+                &json!({ "modulemd": platform }),
+            )
+        }
     })
     .await
     .unwrap();
     assert_eq!(status, 201);
 
-    for clients in [1_usize, 4] {
-        let chunk: Vec<String> = commits.drain(..submissions / 2).collect();
+    let session = Auth::Session(session.0, session.1);
+    let runs = [
+        (1_usize, Auth::Basic("admin".into()), "HTTP Basic"),
+        (1, session.clone(), "session headers"),
+        (4, session, "session headers"),
+    ];
+    for (clients, auth, how) in runs {
+        let chunk: Vec<String> = commits.drain(..submissions / 3).collect();
         let count = chunk.len();
         let started = Instant::now();
         let mut workers = Vec::new();
@@ -143,13 +171,14 @@ async fn main() {
             let mine: Vec<String> = chunk.iter().skip(part).step_by(clients).cloned().collect();
             let url = format!("{api}module-builds/");
             let module_dir = module_dir.clone();
+            let auth = auth.clone();
             workers.push(tokio::task::spawn_blocking(move || {
                 for commit in mine {
                     let body = json!({
                         "scmurl": format!("file://{}?#{commit}", module_dir.display()),
                         "branch": "master",
                     });
-                    assert_eq!(post(&url, "admin", &body), 201);
+                    assert_eq!(post(&url, &auth, &body), 201);
                 }
             }));
         }
@@ -159,7 +188,7 @@ async fn main() {
         let seconds = started.elapsed().as_secs_f64();
         #[expect(clippy::cast_precision_loss, reason = "small counts")]
         let rate = count as f64 / seconds;
-        println!("submissions: {count} with {clients} client(s) in {seconds:.2} s = {rate:.1}/s");
+        println!("submissions: {count} with {clients} client(s), {how}, in {seconds:.2} s = {rate:.1}/s");
     }
     hub.shutdown().await;
 }

@@ -488,3 +488,61 @@ async fn import_is_for_admins_and_checks_the_document() {
     );
     assert_eq!(stored(&hub).await, (1, 0));
 }
+
+#[tokio::test]
+async fn scratch_builds_get_numbered_contexts_and_their_own_tags() {
+    let hub = MbsHub::start().await;
+    import_platform(&hub).await;
+    let commit = testmodule_repo(&hub);
+    let body = json!({ "scmurl": hub.scmurl("testmodule", &commit), "branch": "master", "scratch": true });
+    let mut ids = Vec::new();
+    for n in 1..=2 {
+        let answer = call(
+            "POST",
+            format!("{}module-builds/", hub.api(1)),
+            Some(body.clone()),
+            Auth::Basic(OWNER),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+        let id = answer.body["id"].as_i64().unwrap();
+        assert_eq!(answer.body["scratch"], true);
+        assert_eq!(answer.body["context"], format!("{CONTEXT}_{n}"));
+        assert_eq!(
+            answer.body["koji_tag"],
+            format!("scrmod-testmodule-master-{VERSION}-{CONTEXT}_{n}+{id}")
+        );
+        ids.push(id);
+    }
+    // Scratch builds never count as duplicates; a regular build of the same commit still may.
+    assert_eq!(submit(&hub, 1, &commit, "master", OWNER).await.status, 201);
+    let scratch = call(
+        "GET",
+        format!("{}module-builds/?scratch=true", hub.api(1)),
+        None,
+        Auth::Anonymous,
+    )
+    .await;
+    assert_eq!(scratch.body["meta"]["total"], 2);
+    let siblings = call(
+        "GET",
+        format!("{}module-builds/{}", hub.api(1), ids[0]),
+        None,
+        Auth::Anonymous,
+    )
+    .await;
+    assert_eq!(siblings.body["siblings"], json!([ids[1]]));
+    let wrong_method = call(
+        "PATCH",
+        format!("{}about/", hub.api(1)),
+        Some(json!({})),
+        Auth::Anonymous,
+    )
+    .await;
+    assert_error(
+        &wrong_method,
+        405,
+        "The method is not allowed for the requested URL.",
+    );
+    assert_eq!(wrong_method.body["error"], "Method Not Allowed");
+}

@@ -210,3 +210,39 @@ fn default_arches() -> Vec<String> {
 fn default_base_modules() -> Vec<String> {
     vec!["platform".to_owned()]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    const BASE: &str = "listen = \"127.0.0.1:0\"\nstate_dir = \"/s\"\ntopdir = \"/t\"\n";
+
+    #[test]
+    fn defaults_are_mbs_defaults_and_keys_are_checked() {
+        let config = Config::parse(BASE, Path::new("t")).unwrap();
+        assert_eq!(config.mbs.num_concurrent_builds, 5);
+        assert_eq!(config.mbs.rebuild_strategy, "changed-and-after");
+        assert!(!config.mbs.modules_allow_scratch);
+        assert!(config.mbs.strategy_allowed("changed-and-after"));
+        assert!(!config.mbs.strategy_allowed("all"));
+
+        let text = format!(
+            "{BASE}[mbs]\nnum_concurrent_builds = 0\nscmurls = [\"git+file://\"]\nrebuild_strategy_allow_override = true\n"
+        );
+        let config = Config::parse(&text, Path::new("t")).unwrap();
+        assert_eq!(config.mbs.num_concurrent_builds, 0);
+        assert!(config.mbs.strategy_allowed("all"));
+
+        let bad = format!("{BASE}[mbs]\nrebuild_strategy = \"sometimes\"\n");
+        let error = Config::parse(&bad, Path::new("t")).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "invalid configuration: mbs.rebuild_strategy \"sometimes\" is not a rebuild strategy"
+        );
+        let unknown = format!("{BASE}[mbs]\nnum_concurent_builds = 3\n");
+        let error = Config::parse(&unknown, Path::new("t")).unwrap_err().to_string();
+        assert!(error.contains("unknown field `num_concurent_builds`"), "{error}");
+    }
+}

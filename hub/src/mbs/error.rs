@@ -55,9 +55,13 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> serde_json::Value {
+        let error = match self.status {
+            405 => "Method Not Allowed",
+            status => reason_phrase(status),
+        };
         serde_json::json!({
             "status": self.status,
-            "error": reason_phrase(self.status),
+            "error": error,
             "message": self.message,
         })
     }
