@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Kiln needs on Debian/Ubuntu or Fedora: PostgreSQL, rpm-build, rpmsign and gpg
-# (tests sign rpms), createrepo_c,
-# dnf, bubblewrap, git, and what building the stock Python koji client needs; then the
+# (tests sign rpms), createrepo_c, dnf, bubblewrap, git, Chromium and its WebDriver (the web
+# interface's browser test), and what building the stock Python koji client needs; then the
 # virtualenv .venv with koji==1.36.1. Uses sudo when not root; without either, it prints the
 # command to run and stops.
 set -euo pipefail
@@ -27,6 +27,8 @@ have modifyrepo_c || missing+=(createrepo_c)
 have dnf || missing+=(dnf)
 have bwrap || missing+=(bubblewrap)
 have git || missing+=(git)
+have chromium || have chromium-browser || missing+=(chromium)
+have chromedriver || [ -x /usr/lib/chromium/chromedriver ] || missing+=(chromedriver)
 have krb5-config || missing+=(krb5-dev)
 have gcc || missing+=(gcc)
 [ -e /usr/lib/python3/dist-packages/rpm/__init__.py ] || [ -e /usr/lib64/python3*/site-packages/rpm/__init__.py ] \
@@ -34,11 +36,11 @@ have gcc || missing+=(gcc)
 
 if [ ${#missing[@]} -gt 0 ]; then
     if have apt-get; then
-        packages=(postgresql postgresql-contrib rpm gpg gpg-agent gpgconf createrepo-c dnf bubblewrap git libkrb5-dev gcc python3-rpm python3-venv python3-dev curl)
+        packages=(postgresql postgresql-contrib rpm gpg gpg-agent gpgconf createrepo-c dnf bubblewrap git libkrb5-dev gcc python3-rpm python3-venv python3-dev curl chromium chromium-driver)
         install=(apt-get install -y --no-install-recommends "${packages[@]}")
         update=(apt-get update)
     elif have dnf; then
-        packages=(postgresql-server postgresql-contrib rpm-build rpm-sign gnupg2 createrepo_c dnf bubblewrap git krb5-devel gcc python3-rpm python3-devel curl)
+        packages=(postgresql-server postgresql-contrib rpm-build rpm-sign gnupg2 createrepo_c dnf bubblewrap git krb5-devel gcc python3-rpm python3-devel curl chromium chromedriver)
         install=(dnf install -y "${packages[@]}")
         update=(true)
     else

@@ -291,6 +291,7 @@ impl DevHub {
             "Kiln development hub\n\
              \n\
              \x20 XML-RPC:   http://{addr}/kojihub  (https on the same port)\n\
+             \x20 web:       {weburl}  (log in as admin, or with the admin certificate over https)\n\
              \x20 admin:     user admin, password {password}\n\
              \x20 directory: {dir}\n\
              \n\
@@ -300,6 +301,13 @@ impl DevHub {
              \n\
              Press Ctrl-C to stop.\n",
             addr = self.addr,
+            weburl = self
+                .hub
+                .ctx
+                .config
+                .weburl
+                .as_deref()
+                .unwrap_or("(not configured)"),
             password = self.admin_password,
             dir = self.hub.ctx.config.state_dir.display(),
         )

@@ -37,6 +37,7 @@ pub mod test_rpms;
 pub mod testing;
 #[cfg(feature = "testing")]
 pub mod testing_content;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;

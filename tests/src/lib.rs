@@ -12,6 +12,7 @@ use std::process::Command;
 
 pub mod cluster;
 pub mod fixtures;
+pub mod webdriver;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

@@ -272,7 +272,9 @@ async fn regen_wait_taginfo_then_dnf_lists_and_installs_the_latest_builds() {
         let out = admin_run(&koji, &["wait-repo", "--request", "build", "--timeout", "2"]).ok();
         assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
         // --build: the repo must hold that build (through the parent tag).
-        let out = koji.run(&["wait-repo", "build", "--build", "e-1-1", "--timeout", "2"]).ok();
+        let out = koji
+            .run(&["wait-repo", "build", "--build", "e-1-1", "--timeout", "2"])
+            .ok();
         assert!(out.stdout.contains("Got repo"), "{}", out.stdout);
         let out = koji.run(&["wait-repo", "build", "--build", "nosuch-1-1", "--timeout", "1"]);
         assert_ne!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -493,8 +495,11 @@ async fn a_builder_killed_while_making_a_repo_hands_the_work_to_another() {
         });
         let repo_id = repo.get("id").and_then(Value::as_i64).unwrap();
         assert_eq!(repo.get("task_id"), Some(&Value::Int(task_id)));
-        let info = call(&admin, "getTaskInfo", vec![Value::Int(task_id)]);
-        assert_eq!(info.get("state"), Some(&Value::Int(2)));
+        // repoDone makes the repo READY before the task closes itself.
+        eventually(Duration::from_secs(30), "the newRepo task to close", || {
+            let info = call(&admin, "getTaskInfo", vec![Value::Int(task_id)]);
+            (info.get("state") == Some(&Value::Int(2))).then_some(())
+        });
         let runs = call(&admin, "scheduler.getTaskRuns", vec![]);
         let parent_hosts = runs
             .as_array()

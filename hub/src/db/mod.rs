@@ -29,6 +29,8 @@ pub mod repos;
 pub mod tags;
 pub mod targets;
 pub mod versioned;
+// Name searches (`search`, the web interface).
+pub mod search;
 
 pub use pool::{Pool, connect_pool};
 pub use types::{Micros, Tx};

@@ -1,6 +1,6 @@
 //! Routes HTTP requests: XML-RPC (and raw uploads) at `/kojihub` (and `/kojihub/ssllogin`),
-//! `topdir` at `/kojifiles/`, the Module Build Service's REST API at `/module-build-service/`,
-//! everything else 404.
+//! `topdir` at `/kojifiles/`, the web interface at `/koji/`, the Module Build Service's REST API
+//! at `/module-build-service/`, everything else 404.
 
 use std::sync::Arc;
 
@@ -46,6 +46,9 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         "/kojihub" | "/kojihub/" => xmlrpc(ctx, peer, request, false).await,
         "/kojihub/ssllogin" | "/kojihub/ssllogin/" => xmlrpc(ctx, peer, request, true).await,
         "/" => text(StatusCode::OK, "Kiln hub: XML-RPC at /kojihub\n"),
+        p if p == crate::web::PREFIX || p.starts_with("/koji/") => {
+            crate::web::route(ctx, peer, request).await
+        }
         p if p == files::PREFIX || p.starts_with("/kojifiles/") => files::serve(ctx, request).await,
         p if p.starts_with(crate::mbs::http::PREFIX) => crate::mbs::http::route(ctx, peer, request).await,
         _ => text(StatusCode::NOT_FOUND, format!("Not found: {path}\n")),

@@ -27,3 +27,6 @@ pub mod rpms;
 pub mod tagging;
 pub mod tags;
 pub mod targets;
+// `search` and `resubmitTask` (the web interface uses both).
+pub mod search;
+pub mod task_resubmit;

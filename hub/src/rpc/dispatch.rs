@@ -175,6 +175,8 @@ static METHODS: &[Method] = methods! {
     "setTaskPriority" => Write root::task_control::set_task_priority,
     "freeTask" => Write root::task_control::free_task,
     "assignTask" => Write root::task_control::assign_task,
+    "resubmitTask" => Write root::task_resubmit::resubmit_task,
+    "search" => Read root::search::search,
     "listTaskOutput" => Read root::task_output::list_task_output,
     "downloadTaskOutput" => Read root::task_output::download_task_output,
     // Uploads (rawUpload is the HTTP router's).
