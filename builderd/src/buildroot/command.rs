@@ -263,11 +263,18 @@ mod tests {
             .parse()
             .unwrap();
         // The grandchild was killed with the group; once reaped by init it is gone, before
-        // that it is a zombie.
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let alive = state
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'));
-        assert!(!alive, "process {pid} survived: {state}");
+        // that it is a zombie. SIGKILL lands asynchronously, so give it a moment.
+        let alive = |state: &str| {
+            state
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        while alive(&state) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        }
+        assert!(!alive(&state), "process {pid} survived: {state}");
     }
 }
