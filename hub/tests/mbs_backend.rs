@@ -56,9 +56,9 @@ fn strings(value: &X) -> Vec<String> {
         .collect()
 }
 
-/// Imports the platform (its tag `f28-build` with arches `x86_64 aarch64`) and submits
+/// Imports `platform` (its tag `f28-build` with arches `x86_64 aarch64`) and submits
 /// `testmodule`; returns the module build id and its `moduleBuild` task id.
-async fn submitted(hub: &MbsHub) -> (i64, i64) {
+async fn submitted(hub: &MbsHub, platform: &str) -> (i64, i64) {
     create_tag(hub, "f28-build").await;
     let url = hub.hub.url();
     blocking(move || {
@@ -75,7 +75,7 @@ async fn submitted(hub: &MbsHub) -> (i64, i64) {
     let imported = call(
         "POST",
         format!("{}import-module/", hub.api(1)),
-        Some(json!({ "modulemd": PLATFORM_WITH_PROFILES })),
+        Some(json!({ "modulemd": platform })),
         Auth::Basic(ADMIN),
     )
     .await;
@@ -99,7 +99,7 @@ async fn submitted(hub: &MbsHub) -> (i64, i64) {
 #[tokio::test]
 async fn the_host_of_the_module_build_task_sets_up_tags_target_and_groups() {
     let hub = MbsHub::start().await;
-    let (module_id, task_id) = submitted(&hub).await;
+    let (module_id, task_id) = submitted(&hub, PLATFORM_WITH_PROFILES).await;
     let url = hub.hub.url();
     let koji_tag = "module-testmodule-master-2820170816080815-9c690d0e";
 
@@ -290,7 +290,7 @@ async fn the_host_of_the_module_build_task_sets_up_tags_target_and_groups() {
 #[tokio::test]
 async fn a_refused_init_leaves_nothing_behind() {
     let hub = MbsHub::start().await;
-    let (module_id, task_id) = submitted(&hub).await;
+    let (module_id, task_id) = submitted(&hub, PLATFORM_WITH_PROFILES).await;
     let url = hub.hub.url();
     // The platform's tag disappears: the dependency cannot be added, and the call writes nothing.
     let (refused, tag) = blocking(move || {
@@ -331,4 +331,103 @@ async fn a_refused_init_leaves_nothing_behind() {
     )
     .await;
     assert_eq!(module.body["state_name"], "init", "{module:?}");
+}
+
+#[tokio::test]
+async fn without_buildroot_profiles_the_groups_come_from_the_platform_tag() {
+    let hub = MbsHub::start().await;
+    let (module_id, task_id) = submitted(&hub, PLATFORM_F28).await;
+    let url = hub.hub.url();
+    let (result, groups) = blocking(move || {
+        let admin = login(&url, "kojiadmin", "pw");
+        admin
+            .call("groupListAdd", vec![s("f28-build"), s("build")])
+            .unwrap();
+        for package in ["bash", "coreutils"] {
+            admin
+                .call(
+                    "groupPackageListAdd",
+                    vec![s("f28-build"), s("build"), s(package)],
+                )
+                .unwrap();
+        }
+        let (_, host) = add_host(&url, &admin, "builder", &["x86_64"]);
+        check_in(&host, &["moduleBuild"], 5);
+        host.call("host.getTasks", vec![]).unwrap();
+        assert!(
+            !host
+                .call("host.openTask", vec![X::Int(task_id)])
+                .unwrap()
+                .is_nil()
+        );
+        let result = host.call("host.moduleInit", vec![X::Int(module_id)]).unwrap();
+        let groups = admin
+            .call_kw(
+                "getTagGroups",
+                vec![s("module-testmodule-master-2820170816080815-9c690d0e-build")],
+                vec![("inherit", X::Bool(false))],
+            )
+            .unwrap();
+        (result, groups)
+    })
+    .await;
+    // `build` is copied from the platform's tag; `srpm-build` exists there nowhere, so it is empty.
+    let added = result.get("groups").unwrap();
+    assert_eq!(strings(added.get("build").unwrap()), ["bash", "coreutils"]);
+    assert!(strings(added.get("srpm-build").unwrap()).is_empty());
+    assert_eq!(names(&groups, "name"), ["build", "srpm-build"]);
+    let mut build = names(
+        groups.as_array().unwrap()[0].get("packagelist").unwrap(),
+        "package",
+    );
+    build.sort();
+    assert_eq!(build, ["bash", "coreutils"]);
+}
+
+/// The `moduleBuild` tasks there are, by id.
+async fn module_tasks(hub: &MbsHub) -> Vec<(i64, i32)> {
+    let client = hub.hub.ctx.pool.get().await.unwrap();
+    client
+        .query(
+            "SELECT id, state FROM task WHERE method = 'moduleBuild' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_resumed_build_keeps_an_unfinished_task_and_gets_a_new_one_otherwise() {
+    let hub = MbsHub::start().await;
+    let (module_id, task_id) = submitted(&hub, PLATFORM_F28).await;
+    let url = format!("{}module-builds/{module_id}", hub.api(1));
+    let cancel = json!({"state": "failed"});
+    let commit = testmodule_repo(&hub);
+
+    // Canceled and resubmitted while its task still waits FREE: the same task carries on.
+    let canceled = call("PATCH", url.clone(), Some(cancel.clone()), Auth::Basic(OWNER)).await;
+    assert_eq!(canceled.status, 200, "{canceled:?}");
+    let resumed = submit(&hub, 2, &commit, "master", OWNER).await;
+    assert_eq!(resumed.status, 201, "{resumed:?}");
+    assert_eq!(resumed.body[0]["id"], module_id);
+    assert_eq!(module_tasks(&hub).await, [(task_id, 0)]);
+
+    // Once that task is over, a resubmission gets a new one.
+    let admin_url = hub.hub.url();
+    blocking(move || {
+        let admin = login(&admin_url, "kojiadmin", "pw");
+        admin.call("cancelTask", vec![X::Int(task_id)]).unwrap();
+    })
+    .await;
+    let canceled = call("PATCH", url, Some(cancel), Auth::Basic(OWNER)).await;
+    assert_eq!(canceled.status, 200, "{canceled:?}");
+    let resumed = submit(&hub, 2, &commit, "master", OWNER).await;
+    assert_eq!(resumed.status, 201, "{resumed:?}");
+    let tasks = module_tasks(&hub).await;
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[0], (task_id, 3));
+    assert_eq!(tasks[1].1, 0);
 }

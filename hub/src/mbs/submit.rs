@@ -576,7 +576,16 @@ async fn resume(tx: &Tx<'_>, caller: &Caller, row: &ModuleBuildRow) -> Result<i6
     let batch = (to == ModuleBuildState::Wait).then_some(0);
     let reason = format!("Resubmitted by {}", caller.name);
     state::transition(tx, row.id, to, Some(&reason), batch).await?;
-    start_backend(tx, caller, row.id).await?;
+    // A parent task that is still unfinished carries on with the resumed build.
+    let running = match row.task_id {
+        Some(task_id) => crate::db::tasks::get(tx, task_id)
+            .await?
+            .is_some_and(|task| !task.state.is_finished()),
+        None => false,
+    };
+    if !running {
+        start_backend(tx, caller, row.id).await?;
+    }
     Ok(row.id)
 }
 
