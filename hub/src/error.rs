@@ -465,6 +465,23 @@ pub enum Error {
         /// Koji's reason text.
         reason: String,
     },
+    /// No module build has this id.
+    #[error("No such module build: {module_id}")]
+    NoSuchModuleBuild {
+        /// The module build.
+        module_id: i64,
+    },
+    /// A backend step was asked of a module build in a state it does not run in (MBS's strict
+    /// state transitions), or one missing what the step needs.
+    #[error("module build {module_id} ({nsvc}) cannot be initialised: {reason}")]
+    ModuleBuildRefused {
+        /// The module build.
+        module_id: i64,
+        /// Its `N:S:V:C`.
+        nsvc: String,
+        /// Why not.
+        reason: String,
+    },
 }
 
 impl From<ArgError> for Error {

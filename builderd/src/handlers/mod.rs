@@ -5,6 +5,7 @@ pub mod build_arch;
 pub mod build_srpm;
 pub mod createrepo;
 pub mod fork;
+pub mod module_build;
 pub mod new_repo;
 pub mod sleep;
 pub mod tag_build;
@@ -23,6 +24,7 @@ pub const REGISTRY: &[HandlerEntry] = &[
     HandlerEntry::of::<tag_build::TagBuild>(),
     HandlerEntry::of::<new_repo::NewRepo>(),
     HandlerEntry::of::<createrepo::Createrepo>(),
+    HandlerEntry::of::<module_build::ModuleBuild>(),
 ];
 
 /// The methods in the registry, as reported to the hub.

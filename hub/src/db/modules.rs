@@ -445,6 +445,37 @@ pub async fn add_buildrequire(tx: &Tx<'_>, module_id: i64, buildrequire_id: i64)
     Ok(())
 }
 
+/// Every module build a module build was built against (base modules included), by id.
+pub async fn buildrequires(client: &Client, module_id: i64) -> Result<Vec<ModuleBuildRow>> {
+    let sql = format!(
+        "SELECT {MODULE_COLUMNS} FROM module_builds m \
+         JOIN module_builds_to_module_buildrequires l ON l.module_buildrequire_id = m.id \
+         WHERE l.module_id = $1 ORDER BY m.id"
+    );
+    let rows = client.query(&sql, &[&module_id]).await?;
+    rows.iter().map(ModuleBuildRow::from_row).collect()
+}
+
+/// Records the backend's `moduleBuild` parent task of a module build.
+pub async fn set_task_id(tx: &Tx<'_>, module_id: i64, task_id: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE module_builds SET task_id = $2, time_modified = now() WHERE id = $1",
+        &[&module_id, &task_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records the arches a module build is built for (the init step's first decision).
+pub async fn set_arches(tx: &Tx<'_>, module_id: i64, arches: &[String]) -> Result<()> {
+    tx.execute(
+        "UPDATE module_builds SET arches = $2, time_modified = now() WHERE id = $1",
+        &[&module_id, &arches],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The base modules (those with a stream version) a module build was built against.
 pub async fn base_module_buildrequires(client: &Client, module_id: i64) -> Result<Vec<ModuleBuildRow>> {
     let sql = format!(

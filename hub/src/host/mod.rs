@@ -5,6 +5,7 @@ pub mod auth;
 pub mod buildroots;
 pub mod builds;
 pub mod hosts;
+pub mod modules;
 pub mod repos;
 pub mod subtasks;
 pub mod tasks;

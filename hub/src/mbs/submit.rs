@@ -20,8 +20,12 @@ use super::state;
 use crate::ctx::Ctx;
 use crate::db::modules::{self, ModuleBuildRow, NewComponentBuild, NewModuleBuild};
 use crate::db::{Client, Tx};
+use crate::tasks::create::TaskSpec;
 
 /// The keys a submission may carry.
+/// The method of the backend's parent task that builds a module (Kiln's `moduleBuild` handler).
+pub const MODULE_BUILD_METHOD: &str = "moduleBuild";
+
 const ACCEPTED_KEYS: &[&str] = &[
     "scmurl",
     "branch",
@@ -572,7 +576,31 @@ async fn resume(tx: &Tx<'_>, caller: &Caller, row: &ModuleBuildRow) -> Result<i6
     let batch = (to == ModuleBuildState::Wait).then_some(0);
     let reason = format!("Resubmitted by {}", caller.name);
     state::transition(tx, row.id, to, Some(&reason), batch).await?;
+    // A parent task that is still unfinished carries on with the resumed build.
+    let running = match row.task_id {
+        Some(task_id) => crate::db::tasks::get(tx, task_id)
+            .await?
+            .is_some_and(|task| !task.state.is_finished()),
+        None => false,
+    };
+    if !running {
+        start_backend(tx, caller, row.id).await?;
+    }
     Ok(row.id)
+}
+
+/// Creates the backend's `moduleBuild` parent task for a module build (owner: the submitter,
+/// channel `default`) and records it on the build.
+async fn start_backend(tx: &Tx<'_>, caller: &Caller, module_id: i64) -> Result<i64, ApiError> {
+    let spec = TaskSpec {
+        method: MODULE_BUILD_METHOD.to_owned(),
+        args: vec![common::xmlrpc::Value::Int(module_id)],
+        owner: Some(caller.user_id),
+        ..TaskSpec::default()
+    };
+    let task_id = crate::tasks::create::create(tx, Some(caller.user_id), spec).await?;
+    modules::set_task_id(tx, module_id, task_id).await?;
+    Ok(task_id)
 }
 
 async fn insert_new(
@@ -645,6 +673,7 @@ async fn insert_new(
         Err(error) => return Err(error.into()),
     };
     modules::insert_trace(tx, module_id, ModuleBuildState::Init, None).await?;
+    start_backend(tx, caller, module_id).await?;
     if request.scratch {
         let id = u64::try_from(module_id).unwrap_or(0);
         modules::set_koji_tag(tx, module_id, &koji_tag(nsvc, Some(id))).await?;

@@ -80,6 +80,9 @@ impl From<&Error> for Fault {
             Error::Tag(_) => FaultCode::Tag,
             Error::BuildFailure(_) => FaultCode::Build,
             Error::TagAccess { .. } => FaultCode::ActionNotAllowed,
+            // Module builds.
+            Error::NoSuchModuleBuild { .. } => FaultCode::Generic,
+            Error::ModuleBuildRefused { .. } => FaultCode::ActionNotAllowed,
         };
         Fault::of(code, error.to_string())
     }

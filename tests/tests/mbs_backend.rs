@@ -1,0 +1,192 @@
+//! The module build backend end to end: a module submitted over MBS's REST API gets a
+//! `moduleBuild` task, a real builder runs it (`host.moduleInit`), the task closes with what was
+//! set up and the module reaches `build` with its tags and target in place.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::xmlrpc::Value;
+use hub::test_clients::{blocking, login};
+use hub::testing::{TestHub, TestHubOptions};
+use kiln_tests::cluster::{Builder, BuilderOptions, assert_clean, eventually, new_marker};
+
+/// The platform module the test module builds on, importable as a bootstrap module.
+const PLATFORM: &str = "document: modulemd
+version: 2
+data:
+  name: platform
+  stream: f28
+  version: 3
+  context: 00000000
+  summary: Fedora 28 traditional base
+  description: Fedora 28 traditional base
+  license:
+    module: [MIT]
+  xmd:
+    mbs:
+      mse: TRUE
+      koji_tag: f28-build
+";
+
+/// The module MBS's own tests submit: three components in two batches.
+const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn repo(dir: &Path, files: &[(&str, &str)]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "master"]);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        git(dir, &["add", name]);
+    }
+    git(dir, &["commit", "-q", "-m", "init"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// POSTs `body` to the MBS API as `admin` (HTTP Basic from the loopback address), or GETs
+/// without one; returns the status and the JSON answer.
+fn mbs(url: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "admin:pw");
+    let header = format!("Basic {auth}");
+    let response = match body {
+        Some(body) => agent
+            .post(url)
+            .header("Authorization", &header)
+            .send_json(body)
+            .unwrap(),
+        None => agent.get(url).call().unwrap(),
+    };
+    let status = response.status().as_u16();
+    let answer: serde_json::Value = response.into_body().read_json().unwrap();
+    (status, answer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_builder_runs_module_build_and_the_module_reaches_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let git_dir = dir.path().join("git");
+    let mut config = hub::mbs::config::MbsConfig::dev();
+    config.rpms_default_repository = format!("file://{}/rpms/", git_dir.display());
+    let hub = TestHub::start_with(TestHubOptions {
+        mbs: Some(config),
+        ..TestHubOptions::default()
+    })
+    .await;
+    hub.add_user("admin", "pw", &["admin"]).await;
+    let url = hub.url();
+    let api = format!("http://{}/module-build-service/1/", hub.addr);
+    let files = dir.path().to_path_buf();
+    blocking(move || {
+        let marker = new_marker();
+        let admin = login(&url, "admin", "pw");
+        admin
+            .call_kw(
+                "createTag",
+                vec![Value::from("f28-build")],
+                vec![("arches", Value::from("x86_64"))],
+            )
+            .unwrap();
+        admin
+            .call_kw(
+                "addHost",
+                vec![Value::from("builder1"), Value::Array(vec![Value::from("x86_64")])],
+                vec![("password", Value::from("hostpw"))],
+            )
+            .unwrap();
+        let (status, imported) = mbs(
+            &format!("{api}import-module/"),
+            Some(&serde_json::json!({ "modulemd": PLATFORM })),
+        );
+        assert_eq!(status, 201, "{imported}");
+        for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
+            repo(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
+        }
+        let commit = repo(
+            &git_dir.join("modules/testmodule"),
+            &[("testmodule.yaml", TESTMODULE)],
+        );
+        let scmurl = format!("git+file://{}/modules/testmodule?#{commit}", git_dir.display());
+        let (status, submitted) = mbs(
+            &format!("{api}module-builds/"),
+            Some(&serde_json::json!({ "scmurl": scmurl, "branch": "master" })),
+        );
+        assert_eq!(status, 201, "{submitted}");
+        let module_id = submitted["id"].as_i64().unwrap();
+        let tasks = admin
+            .call_kw(
+                "listTasks",
+                vec![],
+                vec![("opts", Value::structure([("method", Value::from("moduleBuild"))]))],
+            )
+            .unwrap();
+        let task_id = tasks.as_array().unwrap()[0]
+            .get("id")
+            .and_then(Value::as_i64)
+            .unwrap();
+
+        let mut builders = vec![Builder::start(
+            &url,
+            "builder1",
+            "hostpw",
+            &files.join("builder1"),
+            &marker,
+            &BuilderOptions::default(),
+        )];
+        eventually(Duration::from_secs(60), "the moduleBuild task closes", || {
+            let info = admin.call("getTaskInfo", vec![Value::Int(task_id)]).unwrap();
+            let state = info.get("state").and_then(Value::as_i64);
+            assert_ne!(state, Some(5), "the moduleBuild task failed: {info:?}");
+            (state == Some(2)).then_some(())
+        });
+        let result = admin.call("getTaskResult", vec![Value::Int(task_id)]).unwrap();
+        let koji_tag = result.get("koji_tag").and_then(Value::as_str).unwrap().to_owned();
+        assert!(koji_tag.starts_with("module-testmodule-master-"), "{result:?}");
+        assert_eq!(result.get("state").and_then(Value::as_str), Some("build"));
+
+        let (status, module) = mbs(&format!("{api}module-builds/{module_id}"), None);
+        assert_eq!(status, 200, "{module}");
+        assert_eq!(module["state_name"], "build", "{module}");
+        let target = admin
+            .call("getBuildTarget", vec![Value::from(koji_tag.as_str())])
+            .unwrap();
+        assert_eq!(
+            target.get("build_tag_name").and_then(Value::as_str),
+            Some(format!("{koji_tag}-build").as_str())
+        );
+        let parents = admin
+            .call(
+                "getInheritanceData",
+                vec![Value::from(format!("{koji_tag}-build").as_str())],
+            )
+            .unwrap();
+        assert_eq!(
+            parents.as_array().unwrap()[0].get("name").and_then(Value::as_str),
+            Some("f28-build")
+        );
+        assert_clean(&admin, &mut builders, &marker);
+    })
+    .await;
+}
