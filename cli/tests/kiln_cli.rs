@@ -35,7 +35,7 @@ async fn setup() -> Setup {
     })
     .await;
     hub.add_user("admin", "pw", &["admin"]).await;
-    let conf = hub::dev::koji_conf_text(hub.addr, &pki)
+    let conf = hub::dev::koji_conf_text(hub.addr, &pki, &hub.topdir())
         .replace("authtype = password\n", "authtype = password\nmax_retries = 0\n")
         .replace("authtype = ssl\n", "authtype = ssl\nmax_retries = 0\n");
     let config = dir.join("koji.conf");

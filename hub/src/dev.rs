@@ -255,7 +255,8 @@ pub async fn start(options: DevOptions) -> Result<DevHub> {
     let (admin_password, changed) = admin_password(&dir, options.admin_password)?;
     ensure_admin(&hub, "admin", &admin_password, changed).await?;
     let koji_conf = dir.join("koji.conf");
-    std::fs::write(&koji_conf, koji_conf_text(addr, &pki)).map_err(|e| Error::io("write", &koji_conf, e))?;
+    std::fs::write(&koji_conf, koji_conf_text(addr, &pki, &dir.join("topdir")))
+        .map_err(|e| Error::io("write", &koji_conf, e))?;
     Ok(DevHub {
         hub,
         listener,
@@ -267,16 +268,18 @@ pub async fn start(options: DevOptions) -> Result<DevHub> {
 }
 
 /// A Koji client configuration with two profiles: `koji` (password) and `kiln-cert`
-/// (the admin certificate over https).
-pub fn koji_conf_text(addr: SocketAddr, pki: &DevPki) -> String {
+/// (the admin certificate over https). `topdir` makes the paths the client prints (e.g.
+/// `buildinfo`'s RPM paths) the hub's real ones.
+pub fn koji_conf_text(addr: SocketAddr, pki: &DevPki, topdir: &std::path::Path) -> String {
     let mut text = String::new();
+    let topdir = topdir.display();
     let _ = writeln!(
         text,
-        "[koji]\nserver = http://{addr}/kojihub\ntopurl = http://{addr}/kojifiles\nweburl = http://{addr}/koji\nauthtype = password\n"
+        "[koji]\nserver = http://{addr}/kojihub\ntopurl = http://{addr}/kojifiles\ntopdir = {topdir}\nweburl = http://{addr}/koji\nauthtype = password\n"
     );
     let _ = writeln!(
         text,
-        "[kiln-cert]\nserver = https://{addr}/kojihub\ntopurl = http://{addr}/kojifiles\nweburl = http://{addr}/koji\nauthtype = ssl\ncert = {}\nserverca = {}",
+        "[kiln-cert]\nserver = https://{addr}/kojihub\ntopurl = http://{addr}/kojifiles\ntopdir = {topdir}\nweburl = http://{addr}/koji\nauthtype = ssl\ncert = {}\nserverca = {}",
         pki.admin_cert.display(),
         pki.ca_cert.display()
     );

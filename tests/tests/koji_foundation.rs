@@ -29,7 +29,7 @@ async fn setup() -> Setup {
     })
     .await;
     hub.add_user("admin", "pw", &["admin"]).await;
-    let mut conf = hub::dev::koji_conf_text(hub.addr, &pki);
+    let mut conf = hub::dev::koji_conf_text(hub.addr, &pki, &hub.topdir());
     conf = conf.replace("authtype = password\n", "authtype = password\nmax_retries = 0\n");
     conf = conf.replace("authtype = ssl\n", "authtype = ssl\nmax_retries = 0\n");
     let stranger_cert = pki_dir.join("stranger.pem");
