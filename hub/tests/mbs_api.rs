@@ -192,6 +192,19 @@ async fn cancel_follows_owner_and_admin_rules_and_resubmission_resumes() {
     assert_eq!(canceled.body["state_name"], "failed");
     assert_eq!(canceled.body["state_reason"], format!("Canceled by {OWNER}."));
     assert!(canceled.body["time_completed"].is_string());
+    // The module's moduleBuild task is canceled with it: no builder takes it up.
+    let task_state = {
+        let object = hub.hub.ctx.pool.get().await.unwrap();
+        let client = hub::db::Client::of(&object);
+        let module = hub::db::modules::get(client, module_id).await.unwrap().unwrap();
+        let task_id = module.task_id.expect("a submitted module has a moduleBuild task");
+        client
+            .query_one("SELECT state FROM task WHERE id = $1", &[&task_id])
+            .await
+            .unwrap()
+            .get::<_, i32>(0)
+    };
+    assert_eq!(task_state, 3, "the moduleBuild task is CANCELED");
     let again = call("PATCH", url.clone(), Some(cancel.clone()), Auth::Basic(OWNER)).await;
     assert_error(
         &again,

@@ -400,34 +400,36 @@ async fn module_tasks(hub: &MbsHub) -> Vec<(i64, i32)> {
 }
 
 #[tokio::test]
-async fn a_resumed_build_keeps_an_unfinished_task_and_gets_a_new_one_otherwise() {
+async fn a_canceled_build_cancels_its_task_and_a_resumed_one_gets_a_new_task() {
     let hub = MbsHub::start().await;
     let (module_id, task_id) = submitted(&hub, PLATFORM_F28).await;
     let url = format!("{}module-builds/{module_id}", hub.api(1));
     let cancel = json!({"state": "failed"});
     let commit = testmodule_repo(&hub);
 
-    // Canceled and resubmitted while its task still waits FREE: the same task carries on.
+    // Canceling the module cancels its moduleBuild task, even while it waits FREE.
     let canceled = call("PATCH", url.clone(), Some(cancel.clone()), Auth::Basic(OWNER)).await;
     assert_eq!(canceled.status, 200, "{canceled:?}");
+    assert_eq!(module_tasks(&hub).await, [(task_id, 3)]);
+
+    // Resubmitted, it resumes in place with a new task.
     let resumed = submit(&hub, 2, &commit, "master", OWNER).await;
     assert_eq!(resumed.status, 201, "{resumed:?}");
     assert_eq!(resumed.body[0]["id"], module_id);
-    assert_eq!(module_tasks(&hub).await, [(task_id, 0)]);
-
-    // Once that task is over, a resubmission gets a new one.
-    let admin_url = hub.hub.url();
-    blocking(move || {
-        let admin = login(&admin_url, "kojiadmin", "pw");
-        admin.call("cancelTask", vec![X::Int(task_id)]).unwrap();
-    })
-    .await;
-    let canceled = call("PATCH", url, Some(cancel), Auth::Basic(OWNER)).await;
-    assert_eq!(canceled.status, 200, "{canceled:?}");
-    let resumed = submit(&hub, 2, &commit, "master", OWNER).await;
-    assert_eq!(resumed.status, 201, "{resumed:?}");
     let tasks = module_tasks(&hub).await;
     assert_eq!(tasks.len(), 2, "{tasks:?}");
     assert_eq!(tasks[0], (task_id, 3));
     assert_eq!(tasks[1].1, 0);
+
+    // A task that is already over is left as it is when the module is canceled again.
+    let second = tasks[1].0;
+    let admin_url = hub.hub.url();
+    blocking(move || {
+        let admin = login(&admin_url, "kojiadmin", "pw");
+        admin.call("cancelTask", vec![X::Int(second)]).unwrap();
+    })
+    .await;
+    let canceled = call("PATCH", url, Some(cancel), Auth::Basic(OWNER)).await;
+    assert_eq!(canceled.status, 200, "{canceled:?}");
+    assert_eq!(module_tasks(&hub).await, [(task_id, 3), (second, 3)]);
 }

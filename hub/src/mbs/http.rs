@@ -346,7 +346,7 @@ async fn cancel(
     let reason = format!("Canceled by {}.", caller.name);
     request.client.batch_execute("BEGIN").await?;
     let tx = Tx::assume_begun(request.client);
-    match state::transition(&tx, module_id, ModuleBuildState::Failed, Some(&reason), None).await {
+    match state::cancel(&tx, module_id, &reason).await {
         Ok(_) => request.client.batch_execute("COMMIT").await?,
         Err(error) => {
             request.client.batch_execute("ROLLBACK").await?;

@@ -12,6 +12,17 @@ use crate::error::{Error, Result};
 /// delivered when the transaction commits.
 pub const MODULE_STATE_CHANNEL: &str = "kiln_module_state";
 
+/// Cancels a module build (MBS's PATCH `{"state": "failed"}`): it fails with `reason`, and its
+/// `moduleBuild` task, with every unfinished task under it, is canceled in the same
+/// transaction, so no builder picks up work for a canceled module.
+pub async fn cancel(tx: &Tx<'_>, module_id: i64, reason: &str) -> Result<ModuleBuildRow> {
+    let row = transition(tx, module_id, ModuleBuildState::Failed, Some(reason), None).await?;
+    if let Some(task_id) = row.task_id {
+        crate::tasks::lifecycle::cancel(tx, task_id, true).await?;
+    }
+    Ok(row)
+}
+
 /// Moves a module build to `to` with `reason`, records the trace row, sets `time_completed` on
 /// entering done or failed, and (with `batch`) sets the current batch. Locks the row first and
 /// returns it as it is now. Every state change of a module build goes through here.

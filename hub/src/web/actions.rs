@@ -175,7 +175,7 @@ pub async fn cancel_module(page: &mut PageRequest<'_>) -> WebResult<Reply> {
     page.api
         .in_transaction(|tx| {
             Box::pin(async move {
-                crate::mbs::state::transition(tx, module_id, ModuleBuildState::Failed, Some(&reason), None)
+                crate::mbs::state::cancel(tx, module_id, &reason)
                     .await
                     .map(|_| ())
             })
