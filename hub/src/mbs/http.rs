@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use common::states::ModuleBuildState;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -320,10 +319,8 @@ async fn cancel(
     let module = modules::get(request.client, module_id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such module found."))?;
-    if module.owner != caller.name && !caller.is_admin(request.ctx) {
-        return Err(ApiError::forbidden(
-            "You are not owner of this build and therefore cannot modify it.",
-        ));
+    if let Err(state::CancelRefusal::NotOwner) = state::check_cancel(&module, &caller, request.ctx) {
+        return Err(ApiError::forbidden(state::CancelRefusal::NotOwner.message()));
     }
     let wanted = match object.get("state") {
         Some(Value::String(text)) if !text.is_empty() => text.clone(),
@@ -335,13 +332,8 @@ async fn cancel(
             "An invalid state was submitted. Valid states values are: failed, 4",
         ));
     }
-    if !matches!(
-        module.state,
-        ModuleBuildState::Init | ModuleBuildState::Wait | ModuleBuildState::Build
-    ) {
-        return Err(ApiError::bad_request(
-            "To cancel a module build, it must be in one of the following states: build, init, wait",
-        ));
+    if let Err(refusal) = state::check_cancel(&module, &caller, request.ctx) {
+        return Err(ApiError::bad_request(refusal.message()));
     }
     let reason = format!("Canceled by {}.", caller.name);
     request.client.batch_execute("BEGIN").await?;

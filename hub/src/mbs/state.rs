@@ -12,6 +12,45 @@ use crate::error::{Error, Result};
 /// delivered when the transaction commits.
 pub const MODULE_STATE_CHANNEL: &str = "kiln_module_state";
 
+/// Why a caller may not cancel a module build (MBS's rules, shared by the REST API and the web).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelRefusal {
+    /// Neither the owner nor an MBS admin.
+    NotOwner,
+    /// The build is past the states a cancel applies to.
+    Finished,
+}
+
+impl CancelRefusal {
+    /// MBS's message.
+    pub fn message(self) -> &'static str {
+        match self {
+            CancelRefusal::NotOwner => "You are not owner of this build and therefore cannot modify it.",
+            CancelRefusal::Finished => {
+                "To cancel a module build, it must be in one of the following states: build, init, wait"
+            }
+        }
+    }
+}
+
+/// Checks MBS's cancel rules: the owner or an MBS admin, and a build in init, wait or build.
+pub fn check_cancel(
+    module: &ModuleBuildRow,
+    caller: &crate::mbs::auth::Caller,
+    ctx: &crate::ctx::Ctx,
+) -> std::result::Result<(), CancelRefusal> {
+    if module.owner != caller.name && !caller.is_admin(ctx) {
+        return Err(CancelRefusal::NotOwner);
+    }
+    if !matches!(
+        module.state,
+        ModuleBuildState::Init | ModuleBuildState::Wait | ModuleBuildState::Build
+    ) {
+        return Err(CancelRefusal::Finished);
+    }
+    Ok(())
+}
+
 /// Cancels a module build (MBS's PATCH `{"state": "failed"}`): it fails with `reason`, and its
 /// `moduleBuild` task, with every unfinished task under it, is canceled in the same
 /// transaction, so no builder picks up work for a canceled module.

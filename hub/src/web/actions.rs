@@ -2,7 +2,6 @@
 //! change is a POST carrying the CSRF token, and runs the same handler (and permission check)
 //! as the XML-RPC call of the same name.
 
-use common::states::ModuleBuildState;
 use common::xmlrpc::Value;
 use http::Method;
 use tracing::info;
@@ -13,6 +12,7 @@ use super::render;
 use super::router::{PageRequest, Reply};
 use crate::db;
 use crate::mbs::auth::Caller;
+use crate::mbs::state::CancelRefusal;
 
 fn post_only(page: &PageRequest<'_>) -> WebResult<()> {
     if page.method == Method::POST {
@@ -158,18 +158,14 @@ pub async fn cancel_module(page: &mut PageRequest<'_>) -> WebResult<Reply> {
     let module = db::modules::get(client, module_id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no module build with id {module_id}")))?;
-    if module.owner != caller.name && !caller.is_admin(page.api.ctx()) {
-        return Err(WebError::Forbidden(
-            "You are not owner of this build and therefore cannot modify it.".into(),
-        ));
-    }
-    if !matches!(
-        module.state,
-        ModuleBuildState::Init | ModuleBuildState::Wait | ModuleBuildState::Build
-    ) {
-        return Err(WebError::Hub(crate::error::Error::Generic(
-            "To cancel a module build, it must be in one of the following states: build, init, wait".into(),
-        )));
+    match crate::mbs::state::check_cancel(&module, &caller, page.api.ctx()) {
+        Ok(()) => {}
+        Err(refusal @ CancelRefusal::NotOwner) => return Err(WebError::Forbidden(refusal.message().into())),
+        Err(refusal @ CancelRefusal::Finished) => {
+            return Err(WebError::Hub(crate::error::Error::Generic(
+                refusal.message().into(),
+            )));
+        }
     }
     let reason = format!("Canceled by {}.", caller.name);
     page.api
