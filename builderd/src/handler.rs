@@ -176,6 +176,14 @@ impl TaskContext {
         Ok((ids(0), ids(1)))
     }
 
+    /// Waits until one of `subtasks` finishes, or the hub's longest wait passes (the caller
+    /// looks again either way).
+    pub fn wait_any(&self, subtasks: &[i64]) -> Result<(), TaskError> {
+        let ids = Value::Array(subtasks.iter().copied().map(Value::Int).collect());
+        self.call("host.taskSetWait", vec![Value::Int(self.id()), ids], vec![])?;
+        self.wait_once().map(|_| ())
+    }
+
     /// Waits for children as Koji's `BaseTaskHandler.wait` does: for `subtasks` (all children
     /// when `None`); until one finishes, or all with `all`; with `failany`, a child that failed
     /// or was canceled (unless in `canfail`) cancels the others and fails this task. Returns

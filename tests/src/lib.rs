@@ -12,6 +12,7 @@ use std::process::Command;
 
 pub mod cluster;
 pub mod fixtures;
+pub mod modules;
 pub mod webdriver;
 
 /// The workspace root.

@@ -38,6 +38,9 @@ pub struct Sandbox {
     limits: Limits,
     /// Kills the running command when set.
     cancel: Cancel,
+    /// Install modular packages (those with a modularity label) as ordinary ones: the build
+    /// tag's `mock.yum.module_hotfixes`, which module build tags set.
+    module_hotfixes: bool,
 }
 
 impl Sandbox {
@@ -50,7 +53,15 @@ impl Sandbox {
             repo_url: repo_url.to_owned(),
             limits,
             cancel,
+            module_hotfixes: false,
         }
+    }
+
+    /// Sets `module_hotfixes` on the buildroot's repo (see the field).
+    #[must_use]
+    pub fn with_module_hotfixes(mut self, on: bool) -> Sandbox {
+        self.module_hotfixes = on;
+        self
     }
 
     /// The buildroot's directory.
@@ -167,6 +178,9 @@ impl Sandbox {
                 "--setopt=build.gpgcheck=0",
                 "--setopt=build.skip_if_unavailable=0",
             ]);
+        if self.module_hotfixes {
+            command.arg("--setopt=build.module_hotfixes=1");
+        }
         command
     }
 }

@@ -176,6 +176,18 @@ pub struct HubBuildroot {
     expired: bool,
 }
 
+/// The build tag's `mock.yum.module_hotfixes` option (Koji's mock config key), true when set
+/// to a true value (`1`, `true`, `"1"`, `"True"`).
+pub fn module_hotfixes(tag_extra: Option<&Value>) -> bool {
+    match tag_extra.and_then(|extra| extra.get("mock.yum.module_hotfixes")) {
+        Some(Value::String(text)) => {
+            matches!(text.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+        }
+        Some(value) => value.truthy(),
+        None => false,
+    }
+}
+
 impl HubBuildroot {
     /// Registers a buildroot for (`repo_id`, `arch`) with the hub and creates its directories
     /// under the task's work directory.
@@ -184,6 +196,7 @@ impl HubBuildroot {
         repo_id: i64,
         arch: &str,
         repo_url: &str,
+        tag_extra: Option<&Value>,
     ) -> Result<HubBuildroot, TaskError> {
         let id = session.call(
             "host.newBuildRoot",
@@ -195,7 +208,8 @@ impl HubBuildroot {
             .ok_or_else(|| TaskError::new(FaultCode::Buildroot, "failed to get a buildroot id"))?;
         let dir = session.cx.workdir.join(format!("buildroot-{id}"));
         let limits = Limits::for_builds(session.settings.rpmbuild_timeout);
-        let mut sandbox = Sandbox::new(&dir, repo_url, limits, session.cancel.clone());
+        let mut sandbox = Sandbox::new(&dir, repo_url, limits, session.cancel.clone())
+            .with_module_hotfixes(module_hotfixes(tag_extra));
         info!(
             task.id = session.cx.id(),
             buildroot.id = id,

@@ -107,7 +107,13 @@ fn build(
     session.state.finish("fetch srpm");
 
     let url = repo_url(session.topurl(), &repo_tag, repo_id, &br_arch);
-    let root = buildroot.insert(HubBuildroot::create(session, repo_id, &br_arch, &url)?);
+    let root = buildroot.insert(HubBuildroot::create(
+        session,
+        repo_id,
+        &br_arch,
+        &url,
+        buildconfig.get("extra"),
+    )?);
     let failure = format!("error building package (arch {arch})");
     let packages = root.install(
         session,

@@ -84,7 +84,13 @@ fn build(
         .map_or_else(|| tag_name.clone(), str::to_owned);
     let arch = buildroot_arch("noarch", &tag_arches(&buildconfig), &tag_name)?;
     let url = repo_url(session.topurl(), &repo_tag, repo_id, &arch);
-    let root = buildroot.insert(HubBuildroot::create(session, repo_id, &arch, &url)?);
+    let root = buildroot.insert(HubBuildroot::create(
+        session,
+        repo_id,
+        &arch,
+        &url,
+        buildconfig.get("extra"),
+    )?);
     let packages = root.install(
         session,
         &["srpm-build"],

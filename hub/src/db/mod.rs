@@ -4,6 +4,7 @@
 pub mod buildroots;
 pub mod builds;
 pub mod client;
+pub mod components;
 pub mod events;
 pub mod external_repos;
 pub mod hosts;

@@ -709,12 +709,12 @@ pub struct ComponentBuildRow {
     pub weight: f64,
 }
 
-const COMPONENT_COLUMNS: &str = "m.id, m.module_id, m.package, m.format, m.scmurl, m.ref, m.buildorder, \
+pub(crate) const COMPONENT_COLUMNS: &str = "m.id, m.module_id, m.package, m.format, m.scmurl, m.ref, m.buildorder, \
      m.batch, m.state, m.state_reason, m.nvr, m.task_id, m.tagged, m.tagged_in_final, \
      m.build_time_only, m.buildonly, m.reused_component_id, m.weight";
 
 impl ComponentBuildRow {
-    fn from_row(row: &Row) -> Result<ComponentBuildRow> {
+    pub(crate) fn from_row(row: &Row) -> Result<ComponentBuildRow> {
         Ok(ComponentBuildRow {
             id: row.try_get("id")?,
             module_id: row.try_get("module_id")?,
@@ -814,6 +814,24 @@ pub async fn reset_unfinished_components(tx: &Tx<'_>, module_id: i64) -> Result<
         insert_component_trace(tx, row.try_get(0)?, None, None, None).await?;
     }
     Ok(rows.len() as u64)
+}
+
+/// Points an unsubmitted component at another commit (a resumed build rebuilds what failed
+/// from the commit resolved for the resubmission).
+pub async fn repoint_unbuilt_component(
+    tx: &Tx<'_>,
+    module_id: i64,
+    package: &str,
+    scmurl: &str,
+    commit: &str,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE component_builds SET scmurl = $3, ref = $4 \
+         WHERE module_id = $1 AND package = $2 AND state IS NULL",
+        &[&module_id, &package, &scmurl, &commit],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The components of some module builds, by id.

@@ -1,11 +1,10 @@
-//! The module build backend's hub side (Kiln extensions, no Koji counterpart):
-//! `host.moduleInit` runs MBS's init and wait steps for the `moduleBuild` task's host.
+//! The module build backend's hub side (Kiln extensions, no Koji counterpart), only for the
+//! host holding the module's `moduleBuild` task open: `host.moduleInit` runs MBS's init and
+//! wait steps, `host.moduleStep` one step of the batch progression (`mbs::backend`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::modulemd::mbs::{
-    DistTagInput, MacrosInput, Nsvc, dist_tag, koji_package_list, koji_target, macros_file,
-};
+use common::modulemd::mbs::{MacrosInput, Nsvc, koji_package_list, koji_target, macros_file};
 use common::modulemd::{MbsXmd, ModuleStream, ParseMode, parse_stream};
 use common::signature;
 use common::states::ModuleBuildState;
@@ -24,6 +23,7 @@ use crate::db::versioned::Change;
 use crate::db::{self, Tx};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::mbs::backend::{self, StepInput, module_dist};
 use crate::mbs::state::transition;
 use crate::pyjson;
 use crate::root::groups::{read_tag_groups, tag_groups};
@@ -37,9 +37,6 @@ const TAG_EXTRA_DEFAULTS: &[(&str, &str)] = &[
     ("mock.new_chroot", "0"),
     ("mock.yum.module_hotfixes", "1"),
 ];
-
-/// MBS's `DEFAULT_DIST_TAG_PREFIX`.
-const DIST_TAG_PREFIX: &str = "module+";
 
 /// The buildroot groups MBS adds to the build tag, each the union of one profile of the
 /// buildrequired modules.
@@ -170,16 +167,7 @@ pub async fn module_init(cx: &mut Call<'_>, host: Host, params: Params) -> Resul
     }
 
     let groups = add_groups(&tx, build_tag_id, &buildrequires, dependency_tags.first(), change).await?;
-    set_macros(
-        &tx,
-        &module,
-        &stream,
-        version,
-        &buildrequires,
-        build_tag_id,
-        change,
-    )
-    .await?;
+    set_macros(&tx, &module, &stream, version, build_tag_id, change).await?;
 
     let scratch_id = module.scratch.then(|| u64::try_from(module_id).unwrap_or(0));
     let nsvc = Nsvc {
@@ -215,6 +203,43 @@ pub async fn module_init(cx: &mut Call<'_>, host: Host, params: Params) -> Resul
         state: now.state,
     }
     .to_value())
+}
+
+/// `host.moduleStep(module_build_id, macros_srpm=None)` (a Kiln extension): one step of the
+/// module's build for the host holding its `moduleBuild` task open (see `mbs::backend`);
+/// returns what the parent task does next as a struct with `action` = `init`, `macros`,
+/// `wait`, `repo`, `done` or `failed`.
+pub async fn module_step(cx: &mut Call<'_>, host: Host, params: Params) -> Result<Value> {
+    const SIG: Signature = signature!("moduleStep", ["module_build_id"], ["macros_srpm"]);
+    let mut b = params.bind(&SIG)?;
+    let module_id: i64 = b.arg()?;
+    let macros_srpm: Option<String> = b.arg()?;
+    if let Some(path) = &macros_srpm {
+        crate::files::paths::upload_components(path)?;
+    }
+    let tx = cx.tx()?;
+    let module = db::modules::get(&tx, module_id)
+        .await?
+        .ok_or(Error::NoSuchModuleBuild { module_id })?;
+    let task_id = module.task_id.ok_or_else(|| Error::ModuleBuildRefused {
+        module_id,
+        nsvc: module.nsvc(),
+        reason: "it has no moduleBuild task".to_owned(),
+    })?;
+    lifecycle::assert_host(&tx, task_id, host.id).await?;
+    let input = StepInput {
+        module_id,
+        change: Change {
+            event_id: cx.event().await?,
+            user_id: host.user_id,
+        },
+        topdir: cx.ctx.config.topdir.clone(),
+        max_building: cx.ctx.config.mbs.num_concurrent_builds,
+        macros_srpm,
+    };
+    cx.note_tag_change().await?;
+    let step = backend::step(&tx, &input).await?;
+    Ok(step.to_value())
 }
 
 /// MBS's init step 1: `buildopts.arches` if set, else the arches of the first base module's
@@ -375,34 +400,16 @@ async fn set_macros(
     module: &ModuleBuildRow,
     stream: &ModuleStream,
     version: u64,
-    buildrequires: &[ModuleBuildRow],
     build_tag_id: i64,
     change: Change,
 ) -> Result<()> {
-    let siblings = db::modules::siblings(tx, module).await?;
-    let index = siblings
-        .iter()
-        .copied()
-        .chain([module.id])
-        .min()
-        .unwrap_or(module.id);
-    let base_stream = buildrequires
-        .iter()
-        .find(|dependency| dependency.stream_version.is_some())
-        .map(|base| base.stream.as_str());
     let nsvc = Nsvc {
         name: &module.name,
         stream: &module.stream,
         version,
         context: &module.context,
     };
-    let dist = dist_tag(DistTagInput {
-        prefix: DIST_TAG_PREFIX,
-        marking: base_stream,
-        index: u64::try_from(index).unwrap_or(0),
-        nsvc,
-        scratch: module.scratch,
-    });
+    let dist = module_dist(tx, module).await?;
     let text = macros_file(&MacrosInput {
         nsvc,
         dist_tag: &dist,

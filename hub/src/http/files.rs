@@ -13,7 +13,7 @@ use tracing::debug;
 
 use crate::ctx::Ctx;
 use crate::http::router::{Body, full, text};
-use crate::http::upload::urldecode;
+use crate::http::upload::percent_decode;
 
 /// The URL prefix.
 pub const PREFIX: &str = "/kojifiles";
@@ -23,7 +23,7 @@ pub fn relative_path(url_path: &str) -> Option<PathBuf> {
     let rest = url_path.strip_prefix(PREFIX)?;
     let mut path = PathBuf::new();
     for part in rest.split('/') {
-        let part = urldecode(part);
+        let part = percent_decode(part);
         match part.as_str() {
             "" | "." => {}
             ".." => return None,

@@ -40,12 +40,22 @@ pub struct UploadQuery {
 
 /// Decodes one `application/x-www-form-urlencoded` component.
 pub fn urldecode(text: &str) -> String {
+    decode(text, true)
+}
+
+/// Decodes `%XX` escapes of a URL path segment; `+` stays `+` (only query strings use it for
+/// spaces, and NVRs such as module dist tags hold it).
+pub fn percent_decode(text: &str) -> String {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let hex = bytes
                     .get(i + 1..i + 3)
@@ -185,5 +195,6 @@ mod tests {
         assert!(UploadQuery::parse(Some("filepath=x")).is_err());
         assert!(UploadQuery::parse(Some("filename=a&offset=x")).is_err());
         assert_eq!(urldecode("a%20b+c%2"), "a b c%2");
+        assert_eq!(percent_decode("x-1.module+f28+2%2Bz"), "x-1.module+f28+2+z");
     }
 }

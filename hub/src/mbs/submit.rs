@@ -561,7 +561,7 @@ async fn record(
     let mut ids = Vec::new();
     for (prepared, existing) in ready {
         if let Some(row) = existing {
-            ids.push(resume(tx, caller, &row).await?);
+            ids.push(resume(tx, caller, &row, &prepared).await?);
             continue;
         }
         ids.push(insert_new(ctx, tx, caller, request, submitted_text, prepared).await?);
@@ -569,8 +569,21 @@ async fn record(
     Ok(ids)
 }
 
-async fn resume(tx: &Tx<'_>, caller: &Caller, row: &ModuleBuildRow) -> Result<i64, ApiError> {
+async fn resume(
+    tx: &Tx<'_>,
+    caller: &Caller,
+    row: &ModuleBuildRow,
+    prepared: &Prepared,
+) -> Result<i64, ApiError> {
     modules::reset_unfinished_components(tx, row.id).await?;
+    // What is rebuilt is rebuilt from the branch heads resolved for this submission, so a
+    // fixed package is picked up; COMPLETE components keep what they were built from.
+    for (package, repository, ..) in &prepared.components {
+        if let Some(commit) = prepared.resolved.get(package) {
+            let scmurl = format!("{repository}?#{commit}");
+            modules::repoint_unbuilt_component(tx, row.id, package, &scmurl, commit).await?;
+        }
+    }
     let trace = modules::module_traces(tx, &[row.id]).await?;
     let to = state::resume_state(&trace);
     let batch = (to == ModuleBuildState::Wait).then_some(0);

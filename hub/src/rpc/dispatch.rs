@@ -334,6 +334,7 @@ static HOST_METHODS: &[Method] = host_methods! {
     "host.updateBuildRootList" => Write host host::buildroots::update_buildroot_list,
     "host.repoInit" => Write host host::repos::repo_init,
     "host.moduleInit" => Write host host::modules::module_init,
+    "host.moduleStep" => Write host host::modules::module_step,
     "host.repoDone" => Write host host::repos::repo_done,
     // Kiln's long-polling extensions.
     "host.waitTasks" => Read poll host::wait::wait_tasks,
