@@ -179,6 +179,20 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
             .collect();
         assert_eq!(build_tag_builds, with_macros);
 
+        // The parent task closes with the module's final state once the module tag's repo is
+        // there.
+        let parent = cluster.parent_task(module_id);
+        eventually(Duration::from_secs(120), "the parent task to close", || {
+            let state = task_info(&cluster, parent).get("state").and_then(Value::as_i64);
+            assert_ne!(state, Some(5), "the moduleBuild task failed");
+            (state == Some(2)).then_some(())
+        });
+        let result = cluster
+            .admin
+            .call("getTaskResult", vec![Value::Int(parent)])
+            .unwrap();
+        assert_eq!(result.get("state").and_then(Value::as_str), Some("ready"));
+
         // The module tag's repo carries modules.yaml listing the RPMs.
         let arch = std::env::consts::ARCH;
         let latest = cluster.topdir.join(format!("repos/{tag}/latest"));
@@ -190,25 +204,25 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
         let repomd = std::fs::read_to_string(latest.join(format!("{arch}/repodata/repomd.xml"))).unwrap();
         assert!(repomd.contains("type=\"modules\""), "{repomd}");
 
-        // The parent task closed with the module's final state; nothing is left running.
-        let parent = cluster.parent_task(module_id);
-        assert_eq!(
-            task_info(&cluster, parent).get("state").and_then(Value::as_i64),
-            Some(2)
-        );
+        // The parent task made the nine builds.
         let children = cluster
             .admin
             .call("getTaskChildren", vec![Value::Int(parent)])
             .unwrap();
         assert_eq!(children.as_array().unwrap().len(), 9);
-        let admin = login_again(&cluster);
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
+        finish(&mut cluster);
     })
     .await;
 }
 
-fn login_again(cluster: &ModuleCluster) -> common::client::ClientSession {
-    hub::test_clients::login(&cluster.url, "admin", "pw")
+/// Waits for every task to end (the parent waits for the module tag's repo after `ready`),
+/// then checks nothing is left running.
+fn finish(cluster: &mut ModuleCluster) {
+    let admin = hub::test_clients::login(&cluster.url, "admin", "pw");
+    eventually(Duration::from_secs(120), "every task to end", || {
+        unfinished_tasks(&admin).is_empty().then_some(())
+    });
+    assert_clean(&admin, &mut cluster.builders, &cluster.marker);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,8 +275,7 @@ async fn the_throttle_holds_two_modules_to_two_builds_at_once() {
         }
         assert!(most <= 2, "{most} component builds ran at once");
         assert_eq!(most, 2, "the two modules should have used both slots");
-        let admin = login_again(&cluster);
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
+        finish(&mut cluster);
     })
     .await;
 }
@@ -332,8 +345,7 @@ async fn a_failing_component_fails_the_module_and_a_resubmission_resumes_it() {
             assert_eq!(rpms[package]["state"], 1, "{package}: {rpms}");
         }
         assert_ne!(cluster.parent_task(module_id), parent);
-        let admin = login_again(&cluster);
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
+        finish(&mut cluster);
     })
     .await;
 }
@@ -372,8 +384,7 @@ async fn canceling_in_batch_two_leaves_no_task_running() {
         assert_eq!(module["state_name"], "failed");
         assert_eq!(module["tasks"]["rpms"]["sleepy"]["state"], 3);
         assert_eq!(module["tasks"]["rpms"]["last"]["state"], 3);
-        let admin = login_again(&cluster);
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
+        finish(&mut cluster);
     })
     .await;
 }
@@ -427,8 +438,7 @@ async fn a_killed_builder_and_a_restarted_hub_do_not_stop_a_module() {
         for (package, info) in module["tasks"]["rpms"].as_object().unwrap() {
             assert_eq!(info["state"], 1, "{package}: {info}");
         }
-        let admin = login_again(&cluster);
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
+        finish(&mut cluster);
     })
     .await;
 }

@@ -51,11 +51,14 @@ pub fn check_cancel(
     Ok(())
 }
 
-/// Cancels a module build (MBS's PATCH `{"state": "failed"}`): it fails with `reason`, and its
-/// `moduleBuild` task, with every unfinished task under it, is canceled in the same
-/// transaction, so no builder picks up work for a canceled module.
+/// Cancels a module build (MBS's PATCH `{"state": "failed"}`): it fails with `reason`, its
+/// unbuilt components fail with the same reason, and its `moduleBuild` task, with every
+/// unfinished task under it, is canceled in the same transaction, so no builder picks up work
+/// for a canceled module.
 pub async fn cancel(tx: &Tx<'_>, module_id: i64, reason: &str) -> Result<ModuleBuildRow> {
     let row = transition(tx, module_id, ModuleBuildState::Failed, Some(reason), None).await?;
+    let components = crate::db::components::lock_of_module(tx, module_id).await?;
+    crate::mbs::backend::fail_unbuilt(tx, &components, reason).await?;
     if let Some(task_id) = row.task_id {
         crate::tasks::lifecycle::cancel(tx, task_id, true).await?;
     }
