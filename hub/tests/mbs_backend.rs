@@ -433,3 +433,98 @@ async fn a_canceled_build_cancels_its_task_and_a_resumed_one_gets_a_new_task() {
     assert_eq!(canceled.status, 200, "{canceled:?}");
     assert_eq!(module_tasks(&hub).await, [(task_id, 3), (second, 3)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_steps_the_module_through_macros_to_its_first_build_task() {
+    let hub = MbsHub::start().await;
+    let (module_id, task_id) = submitted(&hub, PLATFORM_WITH_PROFILES).await;
+    let url = hub.hub.url();
+    let koji_tag = "module-testmodule-master-2820170816080815-9c690d0e";
+    blocking(move || {
+        let admin = login(&url, "kojiadmin", "pw");
+        let (_, host) = add_host(&url, &admin, "builder", &["x86_64"]);
+        let (_, other) = add_host(&url, &admin, "other", &["x86_64"]);
+        let step = |session: &common::client::ClientSession, kwargs: Vec<(&str, X)>| {
+            session.call_kw("host.moduleStep", vec![X::Int(module_id)], kwargs)
+        };
+        let action = |value: &X| value.get("action").and_then(X::as_str).unwrap().to_owned();
+        // Not before the task is open, not for another host, not for an unknown build.
+        let (_, not_open) = fault(step(&host, vec![]));
+        assert!(
+            not_open.contains("not open") || not_open.contains("host"),
+            "{not_open}"
+        );
+        check_in(&host, &["moduleBuild"], 5);
+        assert!(
+            !host
+                .call("host.openTask", vec![X::Int(task_id)])
+                .unwrap()
+                .is_nil()
+        );
+        fault(step(&other, vec![]));
+        let (_, unknown) = fault(host.call("host.moduleStep", vec![X::Int(999_999)]));
+        assert!(unknown.contains("999999"), "{unknown}");
+
+        // In init, the step says to run the init step first.
+        assert_eq!(action(&step(&host, vec![]).unwrap()), "init");
+        host.call("host.moduleInit", vec![X::Int(module_id)]).unwrap();
+
+        // Then module-build-macros: its sources carry the module's dist and label.
+        let macros = step(&host, vec![]).unwrap();
+        assert_eq!(action(&macros), "macros");
+        let spec = macros.get("spec").and_then(X::as_str).unwrap();
+        assert!(
+            spec.contains(&format!("%global dist .module+f28+{module_id}+")),
+            "{spec}"
+        );
+        assert!(spec.contains("Name:           module-build-macros"), "{spec}");
+        let macros_file = macros.get("macros").and_then(X::as_str).unwrap();
+        assert!(
+            macros_file.contains("%modularitylabel testmodule:master:2820170816080815:9c690d0e"),
+            "{macros_file}"
+        );
+        // A path out of work/ is refused and nothing is submitted.
+        fault(step(&host, vec![("macros_srpm", s("../../etc/x.src.rpm"))]));
+        assert_eq!(action(&step(&host, vec![]).unwrap()), "macros");
+
+        // With the SRPM the macros build is submitted under the parent, with skip_tag.
+        let srpm = format!("tasks/{}/{task_id}/module-build-macros.src.rpm", task_id % 10_000);
+        let wait = step(&host, vec![("macros_srpm", s(&srpm))]).unwrap();
+        assert_eq!(action(&wait), "wait");
+        assert_eq!(wait.get("batch").and_then(X::as_i64), Some(1));
+        let tasks = wait.get("tasks").and_then(X::as_array).unwrap().to_vec();
+        assert_eq!(tasks.len(), 1);
+        let children = admin.call("getTaskChildren", vec![X::Int(task_id)]).unwrap();
+        assert_eq!(names(&children, "method"), ["build"]);
+        let child = tasks[0].as_i64().unwrap();
+        let request = admin.call("getTaskRequest", vec![X::Int(child)]).unwrap();
+        let request = request.as_array().unwrap();
+        assert_eq!(request[0].as_str(), Some(srpm.as_str()));
+        assert_eq!(request[1].as_str(), Some(koji_tag));
+        let opts = request[2].get("opts").unwrap();
+        assert_eq!(opts.get("skip_tag"), Some(&X::Bool(true)));
+        assert_eq!(
+            opts.get("mbs_artifact_name").and_then(X::as_str),
+            Some("module-build-macros")
+        );
+        // Asking again changes nothing: the same task is awaited.
+        let again = step(&host, vec![]).unwrap();
+        assert_eq!(again.get("tasks"), wait.get("tasks"));
+        let children = admin.call("getTaskChildren", vec![X::Int(task_id)]).unwrap();
+        assert_eq!(children.as_array().unwrap().len(), 1);
+    })
+    .await;
+    let answer = call(
+        "GET",
+        format!("{}module-builds/{module_id}?verbose=1", hub.api(1)),
+        None,
+        Auth::Anonymous,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let module = answer.body;
+    let macros = &module["tasks"]["rpms"]["module-build-macros"];
+    assert_eq!(macros["state"], 0, "{module}");
+    assert_eq!(macros["state_reason"], "Submitted module-build-macros to Koji");
+    assert_eq!(module["batch"], 1);
+}

@@ -311,3 +311,22 @@ impl HubBuildroot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_hotfixes_reads_the_tag_option_as_koji_writes_it() {
+        let extra = |value: Value| Value::structure([("mock.yum.module_hotfixes", value)]);
+        assert!(module_hotfixes(Some(&extra(Value::Int(1)))));
+        assert!(module_hotfixes(Some(&extra(Value::from("True")))));
+        assert!(!module_hotfixes(Some(&extra(Value::Int(0)))));
+        assert!(!module_hotfixes(Some(&extra(Value::from("0")))));
+        assert!(!module_hotfixes(Some(&Value::structure([(
+            "other",
+            Value::Int(1)
+        )]))));
+        assert!(!module_hotfixes(None));
+    }
+}
