@@ -36,10 +36,7 @@ struct Span {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let components = args.first().copied().unwrap_or(50);
     let batches = args.get(1).copied().unwrap_or(5).max(1);
     let concurrent = args.get(2).copied().unwrap_or(10);

@@ -278,6 +278,24 @@ pub fn resolve_ref(repository: &str, git_ref: &str) -> Option<String> {
     resolved.status.success().then(|| stdout_line(&resolved))
 }
 
+/// The text of `path` at `commit` of a component repository (for `buildorder: auto`); a
+/// missing file or commit is a 422 naming both.
+pub fn read_file_at(repository: &str, commit: &str, path: &str) -> Result<String, ApiError> {
+    let repository = git_url(repository);
+    let scratch = tempfile::tempdir().map_err(|e| io_error(&e))?;
+    let directory = scratch.path().join("repo.git");
+    fetch_all(&directory, repository)?;
+    let shown = git(Some(&directory), &["show", &format!("{commit}:{path}")]).map_err(|e| io_error(&e))?;
+    if !shown.status.success() {
+        return Err(ApiError::unprocessable(format!(
+            "Could not read {path} at {commit} of {repository}: {}",
+            stderr_text(&shown)
+        )));
+    }
+    String::from_utf8(shown.stdout)
+        .map_err(|_| ApiError::unprocessable(format!("{path} at {commit} of {repository} is not UTF-8")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

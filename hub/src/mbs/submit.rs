@@ -445,6 +445,9 @@ async fn prepare(
     if !unresolved.is_empty() {
         return Err(common::modulemd::mbs::InitError::RefsNotResolved { unresolved }.into());
     }
+    if common::modulemd::mbs::wants_auto_order(&expanded.stream) {
+        auto_order(&mut components, &resolved).await?;
+    }
     let mut xmd = MbsXmd::from_stream(&expanded.stream).unwrap_or_default();
     for (package, commit) in &resolved {
         xmd.rpms.insert(
@@ -462,6 +465,42 @@ async fn prepare(
         resolved,
         buildrequire_ids,
     })
+}
+
+/// Kiln's `buildorder: auto` (`xmd.kiln.buildorder: auto`): batches from what each component's
+/// spec (`<package>.spec` at its resolved commit, read without evaluating it) BuildRequires
+/// and provides, replacing the `buildorder` batches.
+async fn auto_order(
+    components: &mut [(String, String, String, i64, i32, bool)],
+    resolved: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let reads: Vec<_> = components
+        .iter()
+        .map(|(package, repository, ..)| {
+            let package = package.clone();
+            let repository = repository.clone();
+            let commit = resolved.get(&package).cloned().unwrap_or_default();
+            tokio::task::spawn_blocking(move || {
+                let spec = scm::read_file_at(&repository, &commit, &format!("{package}.spec"));
+                (package, spec)
+            })
+        })
+        .collect();
+    let mut specs = Vec::new();
+    for read in reads {
+        let (package, spec) = read
+            .await
+            .map_err(|e| ApiError::new(500, format!("the git worker failed: {e}")))?;
+        specs.push(common::modulemd::mbs::spec_component(&package, &spec?));
+    }
+    let plan =
+        common::modulemd::mbs::auto_batches(&specs).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    for (package, _, _, _, batch, _) in components.iter_mut() {
+        if let Some(number) = plan.batch_of(package) {
+            *batch = i32::try_from(number).unwrap_or(i32::MAX);
+        }
+    }
+    Ok(())
 }
 
 /// What a submission recorded: the ids of the builds to show, in order.

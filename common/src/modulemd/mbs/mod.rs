@@ -11,7 +11,7 @@ mod macros;
 mod names;
 mod submit;
 
-pub use auto_order::{AutoComponent, auto_batches};
+pub use auto_order::{AUTO_ORDER_XMD, AutoComponent, auto_batches, spec_component, wants_auto_order};
 pub use batches::{
     Batch, BatchPlan, MODULE_BUILD_MACROS, PlanError, batches_from_buildorder, plan_batches, plan_buildafter,
 };
