@@ -442,3 +442,56 @@ async fn a_killed_builder_and_a_restarted_hub_do_not_stop_a_module() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_build_reuses_the_components_before_the_first_change() {
+    let db = TestDb::new().await;
+    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
+    let dir = kiln_tests::modules::scratch_dir();
+    let files = dir.path().to_path_buf();
+    let database_url = db.url.clone();
+    blocking(move || {
+        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
+        for package in ["base", "middle", "top"] {
+            cluster.component(package, &noarch_spec(package, "", "", ""));
+        }
+        let components = [("base", 0), ("middle", 10), ("top", 20)];
+        let first = cluster.submit(&cluster.module_repo("reuser", &modulemd(&components)));
+        let old = cluster.wait_state(first, &["ready"], Duration::from_secs(900));
+        // Change the middle component and build the module again (a new module commit).
+        cluster.component("middle", &noarch_spec("middle", "", "echo changed", ""));
+        let second = cluster.submit(&cluster.module_repo("reuser", &modulemd(&components)));
+        assert_ne!(first, second);
+        let new = cluster.wait_state(second, &["ready"], Duration::from_secs(900));
+        let (old_rpms, new_rpms) = (&old["tasks"]["rpms"], &new["tasks"]["rpms"]);
+        // changed-and-after: base is reused (same build, same task); middle and top are rebuilt.
+        assert_eq!(new_rpms["base"]["task_id"], old_rpms["base"]["task_id"]);
+        assert_eq!(new_rpms["base"]["nvr"], old_rpms["base"]["nvr"]);
+        assert_eq!(
+            new_rpms["base"]["state_reason"],
+            "Reused component from previous module build"
+        );
+        for package in ["middle", "top"] {
+            assert_ne!(
+                new_rpms[package]["task_id"], old_rpms[package]["task_id"],
+                "{package}"
+            );
+            assert_eq!(new_rpms[package]["state"], 1, "{package}");
+        }
+        assert_eq!(new["reused_module_id"], first);
+        // The reused build is tagged into the new module's tag too.
+        let tagged = cluster
+            .admin
+            .call("listTagged", vec![Value::from(new["koji_tag"].as_str().unwrap())])
+            .unwrap();
+        let names: Vec<&str> = tagged
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b.get("package_name").and_then(Value::as_str))
+            .collect();
+        assert!(names.contains(&"base"), "{names:?}");
+        finish(&mut cluster);
+    })
+    .await;
+}
