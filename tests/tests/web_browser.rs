@@ -135,6 +135,15 @@ fn mbs_post(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Val
     answer
 }
 
+/// Cancels a module build as `admin`; returns the status.
+fn mbs_patch(base: &str, path: &str) -> u16 {
+    let (status, _) = kiln_tests::modules::mbs_patch(
+        &format!("{base}/module-build-service/1/{path}"),
+        &serde_json::json!({ "state": "failed" }),
+    );
+    status
+}
+
 /// Imports the platform module and submits the test module from local git repositories;
 /// returns the module build's id.
 fn submit_module(base: &str, git_dir: &Path) -> i64 {
@@ -508,6 +517,14 @@ async fn chromium_walks_every_page_type_from_the_index() {
         let state = admin.call("getTaskInfo", vec![Value::Int(long)]).unwrap();
         assert_eq!(state.get("state").and_then(Value::as_i64), Some(3));
         drop(browser);
+        // The module (its components are not real packages) is canceled if it still builds.
+        let cancel = mbs_patch(&base, &format!("module-builds/{module_id}"));
+        assert!(cancel == 200 || cancel == 400, "cancel answered {cancel}");
+        eventually(Duration::from_secs(60), "every task to end", || {
+            kiln_tests::cluster::unfinished_tasks(&admin)
+                .is_empty()
+                .then_some(())
+        });
         assert_clean(&admin, &mut builders, &marker);
     })
     .await;

@@ -121,6 +121,10 @@ pub async fn taskinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
     let buildroots = api
         .read("listBuildroots", vec![kwargs([("taskID", Value::Int(task_id))])])
         .await?;
+    // The builds the task made (koji-web's `taskBuilds`).
+    let builds = api
+        .read("listBuilds", vec![kwargs([("taskID", Value::Int(task_id))])])
+        .await?;
     let may_act = match page.visitor.session.as_ref() {
         Some(session) => {
             int_of(&info, "owner") == Some(session.user_id)
@@ -145,6 +149,7 @@ pub async fn taskinfo(page: &mut PageRequest<'_>) -> WebResult<String> {
             fault => fault,
             files => files,
             buildroots => jinja(&buildroots),
+            builds => jinja(&builds),
             may_act => may_act,
             can_cancel => is_active(state),
             can_resubmit => matches!(render::task_state_name(state).as_str(), "failed" | "canceled") && int_of(&info, "parent").is_none(),
