@@ -117,7 +117,8 @@ async fn koji_cli_drives_hosts_builders_and_tasks() {
         let out = koji.run(&["list-hosts", "--ready"]).ok();
         assert!(out.stdout.contains("builder1"), "{}", out.stdout);
 
-        let sleep = task_id_from(&admin_cli(&["make-task", "sleep", "1"]).ok());
+        // Long enough that the stock client, slow to start on a loaded machine, sees it open.
+        let sleep = task_id_from(&admin_cli(&["make-task", "sleep", "4"]).ok());
         let out = koji.run(&["watch-task", &sleep.to_string()]).ok();
         assert!(
             out.stdout
