@@ -189,7 +189,7 @@ pub async fn step(tx: &Tx<'_>, input: &StepInput) -> Result<Step> {
                 reason: row.state_reason.clone().unwrap_or_default(),
             });
         }
-        ModuleBuildState::Done | ModuleBuildState::Ready => return Ok(Step::Done { state: row.state }),
+        ModuleBuildState::Done | ModuleBuildState::Ready => return final_repo_or_done(tx, &row).await,
         ModuleBuildState::Build => {}
     }
     components::lock_throttle(tx).await?;
@@ -258,6 +258,28 @@ pub async fn step(tx: &Tx<'_>, input: &StepInput) -> Result<Step> {
         );
         reuse_components(tx, &mut module, next).await?;
     }
+}
+
+/// A built module: while the repo request for its tag (with `modules.yaml`) is unfulfilled
+/// the parent waits on it, then it is done.
+async fn final_repo_or_done(tx: &Tx<'_>, row: &ModuleBuildRow) -> Result<Step> {
+    if let Some(tag_name) = &row.koji_tag
+        && let Some(tag) = db::tags::get(tx, &NameOrId::Name(tag_name.clone()), None).await?
+    {
+        let filter = RequestFilter {
+            tag_id: Some(tag.id),
+            active: Some(true),
+            ..RequestFilter::default()
+        };
+        if let Some(request) = db::repos::requests(tx, &filter).await?.into_iter().next() {
+            return Ok(Step::Repo {
+                batch: 0,
+                tag: tag.name,
+                request: request.id,
+            });
+        }
+    }
+    Ok(Step::Done { state: row.state })
 }
 
 async fn load(tx: &Tx<'_>, row: ModuleBuildRow) -> Result<Module> {
