@@ -292,6 +292,15 @@ pub fn common_task_dir(task_id: i64) -> String {
     format!("tasks/{}/{task_id}", task_id.rem_euclid(10_000))
 }
 
+/// A string field of a struct answer (`""` when missing or not a string).
+pub fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Reads a handler's positional argument as an integer.
 pub fn int_arg(params: &Params, index: usize, name: &str, method: &str) -> Result<Option<i64>, TaskError> {
     let keyword = params.keywords.get(name);

@@ -119,6 +119,19 @@ fn split_offset(clock: &str) -> Option<(&str, i64)> {
     Some((clock, 0))
 }
 
+/// An rpm changelog date (`%a %b %d %Y`, `Thu Aug 16 2018`) of a Unix time, in UTC.
+pub fn rpm_changelog_date(unix_seconds: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_seconds.div_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
+    let month_name = MONTHS[usize::try_from(month.saturating_sub(1)).unwrap_or(0).min(11)];
+    format!("{weekday} {month_name} {day:02} {year}")
+}
+
 /// Howard Hinnant's `civil_from_days`: a day count since 1970-01-01 to (year, month, day).
 pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -189,5 +202,13 @@ mod tests {
         for micros in [0, 951_782_400_000_000, 4_102_444_799_999_999] {
             assert_eq!(parse_client_time(&Value::from(koji_time(micros))), Some(micros));
         }
+    }
+
+    #[test]
+    fn rpm_changelog_dates() {
+        assert_eq!(rpm_changelog_date(0), "Thu Jan 01 1970");
+        // 2018-08-16 08:08:15 UTC, the version of MBS's test module.
+        assert_eq!(rpm_changelog_date(1_534_406_895), "Thu Aug 16 2018");
+        assert_eq!(rpm_changelog_date(1_795_392_000), "Mon Nov 23 2026");
     }
 }

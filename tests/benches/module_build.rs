@@ -13,10 +13,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::xmlrpc::Value;
-use hub::test_clients::blocking;
-use hub::testing::TestDb;
-use kiln_tests::cluster::{assert_clean, eventually, unfinished_tasks};
-use kiln_tests::modules::{ClusterOptions, ModuleCluster, modulemd, noarch_spec, scratch_dir};
+use kiln_tests::cluster::eventually;
+use kiln_tests::modules::{ClusterOptions, modulemd, noarch_spec, with_cluster};
 
 fn number(task: &Value, key: &str) -> f64 {
     match task.get(key) {
@@ -40,17 +38,11 @@ async fn main() {
     let components = args.first().copied().unwrap_or(50);
     let batches = args.get(1).copied().unwrap_or(5).max(1);
     let concurrent = args.get(2).copied().unwrap_or(10);
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let options = ClusterOptions {
-            num_concurrent_builds: u32::try_from(concurrent).unwrap_or(10),
-            ..ClusterOptions::default()
-        };
-        let mut cluster = ModuleCluster::start(&database_url, &files, &options);
+    let options = ClusterOptions {
+        num_concurrent_builds: u32::try_from(concurrent).unwrap_or(10),
+        ..ClusterOptions::default()
+    };
+    with_cluster(options, move |cluster| {
         let names: Vec<String> = (0..components).map(|i| format!("comp{i:03}")).collect();
         for name in &names {
             cluster.component(name, &noarch_spec(name, "", "", ""));
@@ -141,11 +133,6 @@ async fn main() {
         println!(
             "orchestration between batches (sum of overheads above, init and macros included in batch 1's): {overhead:.1} s; after the last batch to the task's end: {tail:.1} s"
         );
-        let admin = hub::test_clients::login(&cluster.url, "admin", "pw");
-        eventually(Duration::from_secs(120), "every task to end", || {
-            unfinished_tasks(&admin).is_empty().then_some(())
-        });
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
     })
     .await;
 }

@@ -11,7 +11,9 @@ use common::client::ClientSession;
 use common::xmlrpc::Value;
 use hub::test_clients::login;
 
-use crate::cluster::{Builder, BuilderOptions, HubProcess, eventually, new_marker};
+use crate::cluster::{
+    Builder, BuilderOptions, HubProcess, assert_clean, eventually, new_marker, unfinished_tasks,
+};
 use crate::fixtures;
 
 /// The platform module every test module builds on: a bootstrap module over tag `platform-f28`.
@@ -221,6 +223,16 @@ impl ModuleCluster {
             std::thread::sleep(Duration::from_millis(400));
             None
         })
+    }
+
+    /// The end of a test: waits for every task to end (a parent waits for its module tag's repo
+    /// after `ready`), then checks nothing is left running.
+    pub fn finish(&mut self) {
+        let admin = login(&self.url, "admin", "pw");
+        eventually(Duration::from_secs(120), "every task to end", || {
+            unfinished_tasks(&admin).is_empty().then_some(())
+        });
+        assert_clean(&admin, &mut self.builders, &self.marker);
     }
 
     /// What went wrong in the module's task tree: each failed task's method and fault.
@@ -469,4 +481,21 @@ pub fn scratch_dir() -> tempfile::TempDir {
     let dir = builder.tempdir().unwrap();
     eprintln!("test files in {}", dir.path().display());
     dir
+}
+
+/// Runs `test` against a fresh cluster (a new database with user `admin`, password `pw`),
+/// then [`ModuleCluster::finish`].
+pub async fn with_cluster(options: ClusterOptions, test: impl FnOnce(&mut ModuleCluster) + Send + 'static) {
+    let db = hub::testing::TestDb::new().await;
+    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
+    let dir = scratch_dir();
+    let files = dir.path().to_path_buf();
+    let database_url = db.url.clone();
+    hub::test_clients::blocking(move || {
+        let mut cluster = ModuleCluster::start(&database_url, &files, &options);
+        test(&mut cluster);
+        cluster.finish();
+    })
+    .await;
+    drop(dir);
 }

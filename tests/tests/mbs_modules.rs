@@ -9,10 +9,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::xmlrpc::Value;
-use hub::test_clients::blocking;
-use hub::testing::TestDb;
-use kiln_tests::cluster::{assert_clean, eventually, unfinished_tasks};
-use kiln_tests::modules::{ClusterOptions, ModuleCluster, mbs_patch, modulemd, noarch_spec};
+use kiln_tests::cluster::{eventually, unfinished_tasks};
+use kiln_tests::modules::{ClusterOptions, ModuleCluster, mbs_patch, modulemd, noarch_spec, with_cluster};
 
 const DEVEL: &str = "%package devel\nSummary: headers\n\n%description devel\nHeaders.\n\n";
 
@@ -100,14 +98,8 @@ fn rpm_query(path: &Path, format: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
-        let components = eight_components(&cluster);
+    with_cluster(ClusterOptions::default(), |cluster| {
+        let components = eight_components(cluster);
         let scmurl = cluster.module_repo("testmodule", &modulemd(&components));
         let module_id = cluster.submit(&scmurl);
         let module = cluster.wait_state(module_id, &["ready"], Duration::from_secs(900));
@@ -128,7 +120,7 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
             let nvr = info["nvr"].as_str().unwrap();
             assert!(nvr.contains(".module+f28+"), "{package}: {nvr}");
         }
-        let spans = batch_spans(&cluster, module_id);
+        let spans = batch_spans(cluster, module_id);
         assert_eq!(spans.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
         // Batches never overlap: each starts after the previous one ended.
         for (batch, next) in spans.keys().zip(spans.keys().skip(1)) {
@@ -183,7 +175,7 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
         // there.
         let parent = cluster.parent_task(module_id);
         eventually(Duration::from_secs(120), "the parent task to close", || {
-            let state = task_info(&cluster, parent).get("state").and_then(Value::as_i64);
+            let state = task_info(cluster, parent).get("state").and_then(Value::as_i64);
             assert_ne!(state, Some(5), "the moduleBuild task failed");
             (state == Some(2)).then_some(())
         });
@@ -210,34 +202,17 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
             .call("getTaskChildren", vec![Value::Int(parent)])
             .unwrap();
         assert_eq!(children.as_array().unwrap().len(), 9);
-        finish(&mut cluster);
     })
     .await;
 }
 
-/// Waits for every task to end (the parent waits for the module tag's repo after `ready`),
-/// then checks nothing is left running.
-fn finish(cluster: &mut ModuleCluster) {
-    let admin = hub::test_clients::login(&cluster.url, "admin", "pw");
-    eventually(Duration::from_secs(120), "every task to end", || {
-        unfinished_tasks(&admin).is_empty().then_some(())
-    });
-    assert_clean(&admin, &mut cluster.builders, &cluster.marker);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_throttle_holds_two_modules_to_two_builds_at_once() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let options = ClusterOptions {
-            num_concurrent_builds: 2,
-            ..ClusterOptions::default()
-        };
-        let mut cluster = ModuleCluster::start(&database_url, &files, &options);
+    let options = ClusterOptions {
+        num_concurrent_builds: 2,
+        ..ClusterOptions::default()
+    };
+    with_cluster(options, |cluster| {
         let mut ids = Vec::new();
         for (module, packages) in [
             ("first", ["one", "two", "three"]),
@@ -261,7 +236,7 @@ async fn the_throttle_holds_two_modules_to_two_builds_at_once() {
                 if component["package"] == "module-build-macros" {
                     continue;
                 }
-                let task = task_info(&cluster, component["task_id"].as_i64().unwrap());
+                let task = task_info(cluster, component["task_id"].as_i64().unwrap());
                 edges.push((number(&task, "create_ts"), 1));
                 edges.push((number(&task, "completion_ts"), -1));
             }
@@ -275,20 +250,13 @@ async fn the_throttle_holds_two_modules_to_two_builds_at_once() {
         }
         assert!(most <= 2, "{most} component builds ran at once");
         assert_eq!(most, 2, "the two modules should have used both slots");
-        finish(&mut cluster);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_component_fails_the_module_and_a_resubmission_resumes_it() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
+    with_cluster(ClusterOptions::default(), |cluster| {
         cluster.component("sound", &noarch_spec("sound", "", "", ""));
         cluster.component("broken", &noarch_spec("broken", "", "exit 3", ""));
         cluster.component("slow", &noarch_spec("slow", "", "sleep 4", ""));
@@ -327,7 +295,7 @@ async fn a_failing_component_fails_the_module_and_a_resubmission_resumes_it() {
         assert_eq!(names, vec!["sound"]);
         let parent = cluster.parent_task(module_id);
         assert_eq!(
-            task_info(&cluster, parent).get("state").and_then(Value::as_i64),
+            task_info(cluster, parent).get("state").and_then(Value::as_i64),
             Some(5)
         );
         let sound_task = rpms["sound"]["task_id"].as_i64().unwrap();
@@ -345,20 +313,13 @@ async fn a_failing_component_fails_the_module_and_a_resubmission_resumes_it() {
             assert_eq!(rpms[package]["state"], 1, "{package}: {rpms}");
         }
         assert_ne!(cluster.parent_task(module_id), parent);
-        finish(&mut cluster);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canceling_in_batch_two_leaves_no_task_running() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
+    with_cluster(ClusterOptions::default(), |cluster| {
         cluster.component("first", &noarch_spec("first", "", "", ""));
         cluster.component("sleepy", &noarch_spec("sleepy", "", "sleep 600", ""));
         cluster.component("last", &noarch_spec("last", "", "", ""));
@@ -384,24 +345,17 @@ async fn canceling_in_batch_two_leaves_no_task_running() {
         assert_eq!(module["state_name"], "failed");
         assert_eq!(module["tasks"]["rpms"]["sleepy"]["state"], 3);
         assert_eq!(module["tasks"]["rpms"]["last"]["state"], 3);
-        finish(&mut cluster);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_builder_and_a_restarted_hub_do_not_stop_a_module() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let options = ClusterOptions {
-            host_timeout_seconds: 5.0,
-            ..ClusterOptions::default()
-        };
-        let mut cluster = ModuleCluster::start(&database_url, &files, &options);
+    let options = ClusterOptions {
+        host_timeout_seconds: 5.0,
+        ..ClusterOptions::default()
+    };
+    with_cluster(options, |cluster| {
         for package in ["ant", "bee", "cat", "dog"] {
             cluster.component(package, &noarch_spec(package, "", "sleep 2", ""));
         }
@@ -415,7 +369,7 @@ async fn a_killed_builder_and_a_restarted_hub_do_not_stop_a_module() {
             (module["batch"].as_i64() >= Some(2)).then_some(())
         });
         let parent = cluster.parent_task(module_id);
-        let host_id = task_info(&cluster, parent)
+        let host_id = task_info(cluster, parent)
             .get("host_id")
             .and_then(Value::as_i64)
             .unwrap();
@@ -438,20 +392,13 @@ async fn a_killed_builder_and_a_restarted_hub_do_not_stop_a_module() {
         for (package, info) in module["tasks"]["rpms"].as_object().unwrap() {
             assert_eq!(info["state"], 1, "{package}: {info}");
         }
-        finish(&mut cluster);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_build_reuses_the_components_before_the_first_change() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = kiln_tests::modules::scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
+    with_cluster(ClusterOptions::default(), |cluster| {
         for package in ["base", "middle", "top"] {
             cluster.component(package, &noarch_spec(package, "", "", ""));
         }
@@ -491,7 +438,6 @@ async fn a_new_build_reuses_the_components_before_the_first_change() {
             .filter_map(|b| b.get("package_name").and_then(Value::as_str))
             .collect();
         assert!(names.contains(&"base"), "{names:?}");
-        finish(&mut cluster);
     })
     .await;
 }

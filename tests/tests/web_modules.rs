@@ -7,10 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::xmlrpc::Value;
-use hub::test_clients::blocking;
-use hub::testing::TestDb;
-use kiln_tests::cluster::{assert_clean, eventually, unfinished_tasks};
-use kiln_tests::modules::{ClusterOptions, ModuleCluster, modulemd, noarch_spec, scratch_dir};
+use kiln_tests::cluster::eventually;
+use kiln_tests::modules::{ClusterOptions, modulemd, noarch_spec, with_cluster};
 use kiln_tests::webdriver::Browser;
 
 /// What the browser saw on a page.
@@ -50,13 +48,7 @@ fn screenshots_dir() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_follows_a_module_build_to_ready() {
-    let db = TestDb::new().await;
-    hub::testing::add_user(&db.pool(), "admin", "pw", &["admin"]).await;
-    let dir = scratch_dir();
-    let files = dir.path().to_path_buf();
-    let database_url = db.url.clone();
-    blocking(move || {
-        let mut cluster = ModuleCluster::start(&database_url, &files, &ClusterOptions::default());
+    with_cluster(ClusterOptions::default(), |cluster| {
         cluster.component("early", &noarch_spec("early", "", "", ""));
         cluster.component("late", &noarch_spec("late", "", "sleep 8", ""));
         let components = [("early", 0), ("late", 10)];
@@ -123,11 +115,6 @@ async fn chromium_follows_a_module_build_to_ready() {
         let (text, _, _) = visit(&browser, &format!("{base}/koji/modules"));
         assert!(text.contains("webmod"), "{text}");
         drop(browser);
-        let admin = hub::test_clients::login(&cluster.url, "admin", "pw");
-        eventually(Duration::from_secs(120), "every task to end", || {
-            unfinished_tasks(&admin).is_empty().then_some(())
-        });
-        assert_clean(&admin, &mut cluster.builders, &cluster.marker);
     })
     .await;
 }

@@ -16,7 +16,7 @@ use tracing::info;
 use crate::buildtask::hubroot::tag_arches;
 use crate::buildtask::{Args, bool_opt, fetch, int_opt, string_opt, work_url};
 use crate::error::{Error, TaskError};
-use crate::handler::{SubtaskOptions, TaskContext, TaskHandler};
+use crate::handler::{SubtaskOptions, TaskContext, TaskHandler, text};
 use crate::scm::is_scm_url;
 use crate::srpm::{SrpmHeader, choose_arches, read_header};
 
@@ -40,14 +40,6 @@ fn call(
 
 fn build_error(message: String) -> TaskError {
     TaskError::new(FaultCode::Build, message)
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 impl TaskHandler for Build {

@@ -14,7 +14,7 @@ use common::xmlrpc::{Params, Value};
 use tracing::info;
 
 use crate::error::TaskError;
-use crate::handler::{TaskContext, TaskHandler, check_keywords, common_task_dir, int_arg};
+use crate::handler::{TaskContext, TaskHandler, check_keywords, common_task_dir, int_arg, text};
 
 /// `moduleBuild`.
 #[derive(Debug)]
@@ -24,14 +24,6 @@ const KEYWORDS: &[&str] = &["module_build_id"];
 
 /// How often a repo request is checked while the parent waits on it.
 const REPO_POLL: Duration = Duration::from_millis(200);
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
 
 impl TaskHandler for ModuleBuild {
     const METHOD: &'static str = "moduleBuild";

@@ -465,12 +465,8 @@ pub fn weight_from_duration(average_seconds: Option<f64>) -> f64 {
 async fn heaviest_first(tx: &Tx<'_>, module: &mut Module, waiting: Vec<usize>) -> Result<Vec<usize>> {
     for &index in &waiting {
         let component = &mut module.components[index];
-        let package = db::names::lookup(
-            tx,
-            Registry::Package,
-            &NameOrId::Name(component.package.clone()),
-        )
-        .await?;
+        let package =
+            db::names::lookup(tx, Registry::Package, &NameOrId::Name(component.package.clone())).await?;
         let average = match package {
             Some(package) => db::builds::average_duration(tx, package.id, None).await?,
             None => None,
@@ -518,7 +514,7 @@ async fn submit(tx: &Tx<'_>, module: &Module, package: &str, source: &str) -> Re
 async fn macros_sources(tx: &Tx<'_>, module: &Module) -> Result<Step> {
     let dist = module_dist(tx, &module.row).await?;
     let conflicts = common::modulemd::mbs::conflicts_from_xmd(&module.stream, &BTreeSet::new());
-    let date = changelog_date(module.row.time_submitted.0 / 1_000_000);
+    let date = common::time::rpm_changelog_date(module.row.time_submitted.0 / 1_000_000);
     let package = module_build_macros(&MacrosInput {
         nsvc: module.nsvc()?,
         dist_tag: &dist,
@@ -564,28 +560,6 @@ pub async fn module_dist(client: &db::Client, module: &ModuleBuildRow) -> Result
         },
         scratch: module.scratch,
     }))
-}
-
-/// `%a %b %d %Y` of a Unix time, in UTC (rpm changelog dates).
-fn changelog_date(unix_seconds: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix_seconds.div_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    let month_name = MONTHS[usize::try_from(month - 1).unwrap_or(0)];
-    format!("{weekday} {month_name} {day:02} {year}")
 }
 
 /// Tags the batch's COMPLETE components that are not tagged yet: into the build tag (and, for
@@ -915,14 +889,6 @@ fn same_build_setup(module: &Module, source: &ModuleBuildRow, old: &[ComponentBu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn changelog_dates_are_rpm_dates() {
-        assert_eq!(changelog_date(0), "Thu Jan 01 1970");
-        // 2018-08-16 08:08:15 UTC, the version of MBS's test module.
-        assert_eq!(changelog_date(1_534_406_895), "Thu Aug 16 2018");
-        assert_eq!(changelog_date(1_795_392_000), "Mon Nov 23 2026");
-    }
 
     #[test]
     fn weights_grow_with_past_build_time_up_to_six() {
