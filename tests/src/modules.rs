@@ -16,23 +16,15 @@ use crate::cluster::{
 };
 use crate::fixtures;
 
-/// The platform module every test module builds on: a bootstrap module over tag `platform-f28`.
-pub const PLATFORM: &str = "document: modulemd
-version: 2
-data:
-  name: platform
-  stream: f28
-  version: 3
-  context: 00000000
-  summary: Fedora 28 traditional base
-  description: Fedora 28 traditional base
-  license:
-    module: [MIT]
-  xmd:
-    mbs:
-      mse: TRUE
-      koji_tag: platform-f28
-";
+/// A `platform:f28` bootstrap module whose content is Koji tag `tag`.
+pub fn platform(tag: &str) -> String {
+    format!(
+        "document: modulemd\nversion: 2\ndata:\n  name: platform\n  stream: f28\n  version: 3\n\
+         \x20 context: 00000000\n  summary: Fedora 28 traditional base\n\
+         \x20 description: Fedora 28 traditional base\n  license:\n    module: [MIT]\n\
+         \x20 xmd:\n    mbs:\n      mse: TRUE\n      koji_tag: {tag}\n"
+    )
+}
 
 /// Settings of a cluster.
 #[derive(Debug, Clone)]
@@ -115,7 +107,7 @@ impl ModuleCluster {
         let api = format!("http://127.0.0.1:{port}/module-build-service/1/");
         let (status, imported) = mbs_post(
             &format!("{api}import-module/"),
-            &serde_json::json!({ "modulemd": PLATFORM }),
+            &serde_json::json!({ "modulemd": platform("platform-f28") }),
         );
         assert_eq!(status, 201, "{imported}");
         let arch = std::env::consts::ARCH;

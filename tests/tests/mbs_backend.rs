@@ -12,24 +12,6 @@ use hub::test_clients::{blocking, login};
 use hub::testing::{TestHub, TestHubOptions};
 use kiln_tests::cluster::{Builder, BuilderOptions, assert_clean, eventually, new_marker, unfinished_tasks};
 
-/// The platform module the test module builds on, importable as a bootstrap module.
-const PLATFORM: &str = "document: modulemd
-version: 2
-data:
-  name: platform
-  stream: f28
-  version: 3
-  context: 00000000
-  summary: Fedora 28 traditional base
-  description: Fedora 28 traditional base
-  license:
-    module: [MIT]
-  xmd:
-    mbs:
-      mse: TRUE
-      koji_tag: f28-build
-";
-
 /// The module MBS's own tests submit: three components in two batches.
 const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
 
@@ -124,7 +106,7 @@ async fn a_builder_runs_module_build_and_the_module_reaches_build() {
             .unwrap();
         let (status, imported) = mbs(
             &format!("{api}import-module/"),
-            Some(&serde_json::json!({ "modulemd": PLATFORM })),
+            Some(&serde_json::json!({ "modulemd": kiln_tests::modules::platform("f28-build") })),
         );
         assert_eq!(status, 201, "{imported}");
         for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {

@@ -66,24 +66,6 @@ return {
 };
 "#;
 
-/// The platform module the test module builds on, importable as a bootstrap module.
-const PLATFORM: &str = "document: modulemd
-version: 2
-data:
-  name: platform
-  stream: f28
-  version: 3
-  context: 00000000
-  summary: Fedora 28 traditional base
-  description: Fedora 28 traditional base
-  license:
-    module: [MIT]
-  xmd:
-    mbs:
-      mse: TRUE
-      koji_tag: f28-build
-";
-
 /// The module MBS's own tests submit: three components in two batches.
 const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
 
@@ -150,7 +132,7 @@ fn submit_module(base: &str, git_dir: &Path) -> i64 {
     mbs_post(
         base,
         "import-module/",
-        &serde_json::json!({ "modulemd": PLATFORM }),
+        &serde_json::json!({ "modulemd": kiln_tests::modules::platform("f28-build") }),
     );
     for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
         repo(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
