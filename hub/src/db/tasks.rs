@@ -555,20 +555,42 @@ pub struct HostAbilities {
     pub soft_refusal_seconds: f64,
 }
 
+/// The FREE tasks a host could take ($1 host, $2 channels, $3 arches, $4 methods, $5 soft
+/// refusal seconds), by priority then age.
+const CANDIDATES: &str = "SELECT id, weight FROM task \
+     WHERE state = 0 AND channel_id = ANY($2) \
+       AND (arch = 'noarch' OR arch = ANY($3)) \
+       AND ($4::text[] IS NULL OR method = ANY($4)) \
+       AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r \
+                       WHERE r.task_id = task.id AND r.host_id = $1 \
+                         AND (NOT r.soft OR r.time > now() - make_interval(secs => $5))) \
+     ORDER BY priority, create_time, id";
+
+/// Whether any FREE task is there for this host to take, read without locking anything.
+pub async fn has_candidates(client: &Client, host: &HostAbilities) -> Result<bool> {
+    let sql = format!("SELECT EXISTS ({CANDIDATES} LIMIT 1) AS found");
+    let row = client
+        .query_one(
+            &sql,
+            &[
+                &host.host_id,
+                &host.channel_ids,
+                &host.arches,
+                &host.methods,
+                &host.soft_refusal_seconds,
+            ],
+        )
+        .await?;
+    Ok(row.try_get("found")?)
+}
+
 /// Locks up to `limit` FREE tasks this host could take, by priority then age, skipping rows
 /// another transaction holds (so two hubs or two hosts never take the same task).
 pub async fn claim_candidates(tx: &Tx<'_>, host: &HostAbilities, limit: i64) -> Result<Vec<Candidate>> {
+    let sql = format!("{CANDIDATES} LIMIT $6 FOR UPDATE SKIP LOCKED");
     let rows = tx
         .query(
-            "SELECT id, weight FROM task \
-             WHERE state = 0 AND channel_id = ANY($2) \
-               AND (arch = 'noarch' OR arch = ANY($3)) \
-               AND ($4::text[] IS NULL OR method = ANY($4)) \
-               AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r \
-                               WHERE r.task_id = task.id AND r.host_id = $1 \
-                                 AND (NOT r.soft OR r.time > now() - make_interval(secs => $5))) \
-             ORDER BY priority, create_time, id \
-             LIMIT $6 FOR UPDATE SKIP LOCKED",
+            &sql,
             &[
                 &host.host_id,
                 &host.channel_ids,
