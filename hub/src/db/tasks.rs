@@ -383,6 +383,43 @@ pub async fn set_open(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Opens a task for a host in one statement, if the task is ASSIGNED to it (the usual case):
+/// returns the opened task and its request text, or `None` when it is not (the row untouched).
+pub async fn open_assigned(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<Option<(TaskRow, String)>> {
+    let sql = format!(
+        "UPDATE task SET state = 1, start_time = now() WHERE id = $1 AND state = 4 AND host_id = $2 \
+         RETURNING {TASK_COLUMNS}, task.request"
+    );
+    let row = tx.query_opt(&sql, &[&task_id, &host_id]).await?;
+    row.map(|r| Ok((TaskRow::from_row(&r)?, r.try_get("request")?)))
+        .transpose()
+}
+
+/// Finishes (CLOSED or FAILED) a task the host holds OPEN and ends its run, in one statement.
+/// Returns the task's method, or `None` when the host does not hold the task open (nothing
+/// changed).
+pub async fn finish_held(
+    tx: &Tx<'_>,
+    task_id: i64,
+    host_id: i64,
+    state: TaskState,
+    result: &str,
+) -> Result<Option<String>> {
+    let row = tx
+        .query_opt(
+            "WITH finished AS ( \
+                 UPDATE task SET state = $3, result = $4, completion_time = now() \
+                 WHERE id = $1 AND state = 1 AND host_id = $2 RETURNING id, method), \
+             ended AS ( \
+                 UPDATE scheduler_task_runs SET active = FALSE \
+                 WHERE task_id IN (SELECT id FROM finished) AND active) \
+             SELECT method FROM finished",
+            &[&task_id, &host_id, &state.code(), &result],
+        )
+        .await?;
+    row.map(|r| Ok(r.try_get("method")?)).transpose()
+}
+
 /// Assigns a task to a host.
 pub async fn set_assigned(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<()> {
     tx.execute(
