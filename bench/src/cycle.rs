@@ -26,6 +26,15 @@ const CREATE_BATCH: usize = 50;
 /// Creation instants of tasks by id, filled by the creator, read by the hosts.
 type Created = Arc<Mutex<HashMap<i64, Instant>>>;
 
+/// What the simulated hosts did, together.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Tasks closed.
+    closed: AtomicUsize,
+    /// `host.getTasks` calls that returned no task.
+    idle_polls: AtomicUsize,
+}
+
 /// An arch no simulated host has, for the tasks that measure what creating tasks costs.
 const NO_HOST_ARCH: &str = "bench_none";
 
@@ -131,7 +140,7 @@ async fn run_host(
     name: &str,
     password: &str,
     created: Created,
-    closed: Arc<AtomicUsize>,
+    progress: Arc<Progress>,
     total: usize,
     deadline: Instant,
 ) -> Result<Vec<Duration>, BoxError> {
@@ -142,7 +151,7 @@ async fn run_host(
         .await??;
     let result = encode_response(&Value::from("slept"));
     let mut latencies = Vec::new();
-    while closed.load(Ordering::Relaxed) < total && Instant::now() < deadline {
+    while progress.closed.load(Ordering::Relaxed) < total && Instant::now() < deadline {
         let tasks = conn.call("host.getTasks", &[]).await??;
         let ids: Vec<i64> = tasks
             .as_array()
@@ -153,6 +162,7 @@ async fn run_host(
             })
             .unwrap_or_default();
         if ids.is_empty() {
+            progress.idle_polls.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(Duration::from_millis(2)).await;
             continue;
         }
@@ -166,7 +176,7 @@ async fn run_host(
             }
             conn.call("host.closeTask", &[Value::Int(id), Value::from(result.as_str())])
                 .await??;
-            closed.fetch_add(1, Ordering::Relaxed);
+            progress.closed.fetch_add(1, Ordering::Relaxed);
         }
     }
     Ok(latencies)
@@ -186,7 +196,7 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
     let mut admin = admin_conn(args).await?;
     let names = add_hosts(&mut admin, hosts, &password).await?;
     let created: Created = Arc::new(Mutex::new(HashMap::new()));
-    let closed = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::new(Progress::default());
     let deadline = Instant::now() + Duration::from_secs(600);
     let creation_ids = match &args.pg {
         Some(conn) => Some(creation_ids_per_task(args, conn, &mut admin).await?),
@@ -200,9 +210,9 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
     let mut workers = Vec::new();
     for name in names {
         let args = args.clone();
-        let (created, closed, password) = (created.clone(), closed.clone(), password.clone());
+        let (created, progress, password) = (created.clone(), progress.clone(), password.clone());
         workers.push(tokio::spawn(async move {
-            run_host(&args, &name, &password, created, closed, total, deadline).await
+            run_host(&args, &name, &password, created, progress, total, deadline).await
         }));
     }
     let mut made = 0;
@@ -230,9 +240,13 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let done = closed.load(Ordering::Relaxed);
+    let done = progress.closed.load(Ordering::Relaxed);
+    let idle_polls = progress.idle_polls.load(Ordering::Relaxed);
     latencies.sort();
-    let mut note = format!("{hosts} simulated hosts, {done} tasks; p50/p99 = creation to open");
+    let mut note = format!(
+        "{hosts} simulated hosts, {done} tasks, {:.2} idle polls per task; p50/p99 = creation to open",
+        idle_polls as f64 / done.max(1) as f64
+    );
     let mut commits_per_cycle = None;
     if let (Some(before), Some(conn), Some(creation_ids)) = (counters_before, &args.pg, creation_ids) {
         // PostgreSQL publishes a backend's counters within a second or so.
