@@ -2,6 +2,11 @@
 //! host accounts, logged in with exclusive sessions) drive them through `host.getTasks`,
 //! `host.openTask` and `host.closeTask`. It measures tasks per second, the time from a task's
 //! creation to its opening, and (with `--pg`) the write commits one cycle costs.
+//!
+//! PostgreSQL's transaction ids count write transactions, but a multicall's writing sub-calls
+//! each take one too (for their savepoint) while the multicall commits once. So the ids one
+//! creation multicall takes are measured first, on tasks no host can take (canceled after),
+//! and the creation's ids are replaced by its commits: one per multicall.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,18 +26,65 @@ const CREATE_BATCH: usize = 50;
 /// Creation instants of tasks by id, filled by the creator, read by the hosts.
 type Created = Arc<Mutex<HashMap<i64, Instant>>>;
 
-fn make_task_call() -> Value {
+/// What the simulated hosts did, together.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Tasks closed.
+    closed: AtomicUsize,
+    /// `host.getTasks` calls that returned no task.
+    idle_polls: AtomicUsize,
+}
+
+/// An arch no simulated host has, for the tasks that measure what creating tasks costs.
+const NO_HOST_ARCH: &str = "bench_none";
+
+fn make_task_call(arch: Option<&str>) -> Value {
+    let mut options = vec![
+        ("method", Value::from("sleep")),
+        ("arglist", Value::Array(vec![Value::Int(0)])),
+    ];
+    if let Some(arch) = arch {
+        options.push(("arch", Value::from(arch)));
+    }
+    options.push(("__starstar", Value::Bool(true)));
     Value::structure([
         ("methodName", Value::from("makeTask")),
-        (
-            "params",
-            Value::Array(vec![Value::structure([
-                ("method", Value::from("sleep")),
-                ("arglist", Value::Array(vec![Value::Int(0)])),
-                ("__starstar", Value::Bool(true)),
-            ])]),
-        ),
+        ("params", Value::Array(vec![Value::structure(options)])),
     ])
+}
+
+/// Makes `count` tasks in one multicall and returns their ids.
+async fn make_tasks(admin: &mut Conn, count: usize, arch: Option<&str>) -> Result<Vec<i64>, BoxError> {
+    let calls = Value::Array((0..count).map(|_| make_task_call(arch)).collect());
+    let results = admin.call("multiCall", &[calls]).await??;
+    let mut ids = Vec::with_capacity(count);
+    for result in results.as_array().into_iter().flatten() {
+        match result.as_array().and_then(|r| r.first()).and_then(Value::as_i64) {
+            Some(id) => ids.push(id),
+            None => return Err(format!("makeTask failed: {result:?}").into()),
+        }
+    }
+    Ok(ids)
+}
+
+/// The transaction ids one creation multicall of [`CREATE_BATCH`] tasks takes, measured on
+/// tasks no host can take, which are canceled afterwards.
+async fn creation_ids_per_task(args: &Args, conn: &str, admin: &mut Conn) -> Result<f64, BoxError> {
+    let before = pg::write_counters(args, conn).await?;
+    let ids = make_tasks(admin, CREATE_BATCH, Some(NO_HOST_ARCH)).await?;
+    let after = pg::write_counters(args, conn).await?;
+    let cancels = Value::Array(
+        ids.iter()
+            .map(|id| {
+                Value::structure([
+                    ("methodName", Value::from("cancelTask")),
+                    ("params", Value::Array(vec![Value::Int(*id)])),
+                ])
+            })
+            .collect(),
+    );
+    admin.call("multiCall", &[cancels]).await??;
+    Ok((after - before) as f64 / CREATE_BATCH as f64)
 }
 
 async fn admin_conn(args: &Args) -> Result<Conn, BoxError> {
@@ -88,7 +140,7 @@ async fn run_host(
     name: &str,
     password: &str,
     created: Created,
-    closed: Arc<AtomicUsize>,
+    progress: Arc<Progress>,
     total: usize,
     deadline: Instant,
 ) -> Result<Vec<Duration>, BoxError> {
@@ -99,7 +151,7 @@ async fn run_host(
         .await??;
     let result = encode_response(&Value::from("slept"));
     let mut latencies = Vec::new();
-    while closed.load(Ordering::Relaxed) < total && Instant::now() < deadline {
+    while progress.closed.load(Ordering::Relaxed) < total && Instant::now() < deadline {
         let tasks = conn.call("host.getTasks", &[]).await??;
         let ids: Vec<i64> = tasks
             .as_array()
@@ -110,6 +162,7 @@ async fn run_host(
             })
             .unwrap_or_default();
         if ids.is_empty() {
+            progress.idle_polls.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(Duration::from_millis(2)).await;
             continue;
         }
@@ -123,7 +176,7 @@ async fn run_host(
             }
             conn.call("host.closeTask", &[Value::Int(id), Value::from(result.as_str())])
                 .await??;
-            closed.fetch_add(1, Ordering::Relaxed);
+            progress.closed.fetch_add(1, Ordering::Relaxed);
         }
     }
     Ok(latencies)
@@ -143,8 +196,12 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
     let mut admin = admin_conn(args).await?;
     let names = add_hosts(&mut admin, hosts, &password).await?;
     let created: Created = Arc::new(Mutex::new(HashMap::new()));
-    let closed = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::new(Progress::default());
     let deadline = Instant::now() + Duration::from_secs(600);
+    let creation_ids = match &args.pg {
+        Some(conn) => Some(creation_ids_per_task(args, conn, &mut admin).await?),
+        None => None,
+    };
     let counters_before = match &args.pg {
         Some(conn) => Some(pg::write_counters(args, conn).await?),
         None => None,
@@ -153,27 +210,23 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
     let mut workers = Vec::new();
     for name in names {
         let args = args.clone();
-        let (created, closed, password) = (created.clone(), closed.clone(), password.clone());
+        let (created, progress, password) = (created.clone(), progress.clone(), password.clone());
         workers.push(tokio::spawn(async move {
-            run_host(&args, &name, &password, created, closed, total, deadline).await
+            run_host(&args, &name, &password, created, progress, total, deadline).await
         }));
     }
     let mut made = 0;
+    let mut multicalls = 0_usize;
     while made < total {
         let batch = CREATE_BATCH.min(total - made);
-        let calls = Value::Array((0..batch).map(|_| make_task_call()).collect());
-        let results = admin.call("multiCall", &[calls]).await??;
+        let ids = make_tasks(&mut admin, batch, None).await?;
         let now = Instant::now();
         let mut map = created.lock().map_err(|_| "poisoned")?;
-        for result in results.as_array().into_iter().flatten() {
-            match result.as_array().and_then(|r| r.first()).and_then(Value::as_i64) {
-                Some(id) => {
-                    map.insert(id, now);
-                }
-                None => return Err(format!("makeTask failed: {result:?}").into()),
-            }
+        for id in ids {
+            map.insert(id, now);
         }
         made += batch;
+        multicalls += 1;
     }
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -187,15 +240,26 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let done = closed.load(Ordering::Relaxed);
+    let done = progress.closed.load(Ordering::Relaxed);
+    let idle_polls = progress.idle_polls.load(Ordering::Relaxed);
     latencies.sort();
-    let mut note = format!("{hosts} simulated hosts, {done} tasks; p50/p99 = creation to open");
-    if let (Some(before), Some(conn)) = (counters_before, &args.pg) {
+    let mut note = format!(
+        "{hosts} simulated hosts, {done} tasks, {:.2} idle polls per task; p50/p99 = creation to open",
+        idle_polls as f64 / done.max(1) as f64
+    );
+    let mut commits_per_cycle = None;
+    if let (Some(before), Some(conn), Some(creation_ids)) = (counters_before, &args.pg, creation_ids) {
         // PostgreSQL publishes a backend's counters within a second or so.
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let after = pg::write_counters(args, conn).await?;
-        let per_cycle = (after - before) as f64 / done.max(1) as f64;
-        note.push_str(&format!("; {per_cycle:.2} write commits per cycle"));
+        let ids = (after - before) as f64;
+        let commits = ids - creation_ids * made as f64 + multicalls as f64;
+        let per_cycle = commits / done.max(1) as f64;
+        commits_per_cycle = Some(per_cycle);
+        note.push_str(&format!(
+            "; {per_cycle:.2} write commits per cycle ({:.2} transaction ids, {creation_ids:.2} per created task)",
+            ids / done.max(1) as f64
+        ));
     }
     Ok(Row {
         scenario: "task-cycle".into(),
@@ -205,5 +269,6 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         p99_ms: percentile_ms(&latencies, 0.99),
         errors,
         note,
+        commits_per_cycle,
     })
 }

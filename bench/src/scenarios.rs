@@ -29,6 +29,25 @@ pub struct Row {
     pub errors: u64,
     /// Free text: what was measured.
     pub note: String,
+    /// For task-cycle with `--pg`: the write commits one task cycle took.
+    pub commits_per_cycle: Option<f64>,
+}
+
+/// A task-cycle figure beside the database's bound on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CycleBound {
+    /// Simulated hosts.
+    pub hosts: usize,
+    /// Task cycles per second.
+    pub per_second: f64,
+    /// Durable commits per second the database manages (best pgbench simple-update figure).
+    pub commit_limit: f64,
+    /// Write commits one cycle took.
+    pub commits_per_cycle: f64,
+    /// `commit_limit / commits_per_cycle`: the cycles per second the commits allow.
+    pub bound: f64,
+    /// `per_second` as a percentage of `bound`.
+    pub percent: f64,
 }
 
 /// Everything measured in a run.
@@ -74,6 +93,19 @@ impl Report {
                 tps
             );
         }
+        for bound in self.cycle_bounds() {
+            let _ = writeln!(
+                out,
+                "task-cycle, {} hosts: {:.0}/s = {:.0}% of the commit bound {:.0}/s \
+                 (pgbench simple-update {:.0}/s / {:.2} commits per cycle)",
+                bound.hosts,
+                bound.per_second,
+                bound.percent,
+                bound.bound,
+                bound.commit_limit,
+                bound.commits_per_cycle
+            );
+        }
         if let (Some(idle), Some(peak)) = (self.hub_rss_idle_mib, self.hub_rss_peak_mib) {
             let _ = writeln!(
                 out,
@@ -86,9 +118,47 @@ impl Report {
         out
     }
 
+    /// Each task-cycle row against the bound the database puts on it: its commit limit (the
+    /// best pgbench simple-update rate of the run, durable one-row updates) divided by the
+    /// commits one cycle takes.
+    pub fn cycle_bounds(&self) -> Vec<CycleBound> {
+        let commit_limit = self
+            .pgbench
+            .iter()
+            .filter(|(test, _, _)| test == "simple-update")
+            .map(|(_, _, tps)| *tps)
+            .fold(None, |best: Option<f64>, tps| {
+                Some(best.map_or(tps, |b| b.max(tps)))
+            });
+        let Some(commit_limit) = commit_limit else {
+            return Vec::new();
+        };
+        self.rows
+            .iter()
+            .filter(|row| row.scenario == "task-cycle")
+            .filter_map(|row| {
+                let commits_per_cycle = row.commits_per_cycle.filter(|c| *c > 0.0)?;
+                let bound = commit_limit / commits_per_cycle;
+                Some(CycleBound {
+                    hosts: row.clients,
+                    per_second: row.per_second,
+                    commit_limit,
+                    commits_per_cycle,
+                    bound,
+                    percent: row.per_second / bound * 100.0,
+                })
+            })
+            .collect()
+    }
+
     /// The JSON form.
     pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let (Some(object), Ok(bounds)) = (value.as_object_mut(), serde_json::to_value(self.cycle_bounds()))
+        {
+            object.insert("task_cycle_bounds".into(), bounds);
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
 
@@ -199,6 +269,7 @@ async fn measure(
         p99_ms: pick(0.99),
         errors,
         note: String::new(),
+        commits_per_cycle: None,
     })
 }
 

@@ -226,7 +226,9 @@ CREATE INDEX task_by_owner ON task(owner);
 
 -- Wake-ups for long-polling builders and waiting parent tasks, sent at commit:
 --   kiln_task_work  (no payload)         a task became FREE;
---   kiln_host       ("host task state")  a task of that host changed state or was taken away;
+--   kiln_host       ("host task state")  a task of that host changed state or was taken away
+--                                        (not when it opens: only the host itself opens its tasks,
+--                                        and a NOTIFY serialises commits, fsync included);
 --   kiln_task_done  (parent id)          a child of that task finished.
 
 CREATE FUNCTION task_notify() RETURNS trigger AS $$
@@ -234,8 +236,8 @@ BEGIN
     IF NEW.state = 0 AND (TG_OP = 'INSERT' OR OLD.state <> 0) THEN
         PERFORM pg_notify('kiln_task_work', '');
     END IF;
-    IF NEW.host_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.state <> OLD.state
-                                    OR NEW.host_id IS DISTINCT FROM OLD.host_id) THEN
+    IF NEW.host_id IS NOT NULL AND NEW.state <> 1
+            AND (TG_OP = 'INSERT' OR NEW.state <> OLD.state OR NEW.host_id IS DISTINCT FROM OLD.host_id) THEN
         PERFORM pg_notify('kiln_host', NEW.host_id || ' ' || NEW.id || ' ' || NEW.state);
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.host_id IS NOT NULL AND OLD.host_id IS DISTINCT FROM NEW.host_id THEN
@@ -876,4 +878,4 @@ CREATE TABLE component_builds_trace (
 );
 CREATE INDEX component_builds_trace_by_component ON component_builds_trace(component_id);
 
-INSERT INTO kiln_schema (version) VALUES (8);
+INSERT INTO kiln_schema (version) VALUES (10);

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::callnums::CallnumMarks;
 use crate::cache::TagCache;
 use crate::config::Config;
 use crate::db::Pool;
@@ -19,6 +20,8 @@ pub struct Ctx {
     pub wakeups: Arc<Wakeups>,
     /// Cached answers of the hot tag reads.
     pub tag_cache: TagCache,
+    /// The highest call number each session used on this hub.
+    pub callnums: CallnumMarks,
 }
 
 impl Ctx {
@@ -30,6 +33,7 @@ impl Ctx {
             tls,
             wakeups: Arc::new(Wakeups::new()),
             tag_cache: TagCache::default(),
+            callnums: CallnumMarks::default(),
         })
     }
 }

@@ -60,13 +60,15 @@ pub enum Error {
         /// The session.
         session_id: i64,
     },
-    /// The call number went backwards.
-    #[error("session call sequence error: {received} received, {last} already seen")]
+    /// The call number went backwards (Koji's `SequenceError` message).
+    #[error("{last} > {received} (session {session_id})")]
     CallnumBackwards {
         /// Number received.
         received: i64,
         /// Last number accepted.
         last: i64,
+        /// The session.
+        session_id: i64,
     },
     /// The call number repeated for a call that must not be repeated.
     #[error("unable to retry call {callnum} (method {method}) for session {session_id}")]

@@ -1,4 +1,5 @@
 //! Authentication: password hashing and session validation.
 
+pub mod callnums;
 pub mod password;
 pub mod session;

@@ -1,12 +1,18 @@
 //! Session validation on every call (Koji's `Session.validate`): id and key, client address,
 //! expiry, call number, exclusive locks.
+//!
+//! Call numbers are stored as Koji stores them: only by a call that commits a change, in its
+//! own transaction, so a retried write finds its number and is refused. Calls that change
+//! nothing write nothing; their numbers are remembered in memory (`auth::callnums`), so this
+//! hub still refuses numbers that go backwards.
 
 use common::states::UserStatus;
 use http::HeaderMap;
 use tracing::debug;
 
+use crate::auth::callnums::key_fingerprint;
 use crate::ctx::Ctx;
-use crate::db::{self, Client};
+use crate::db::{self, Tx};
 use crate::error::{Error, Result};
 use crate::rpc::call::{Peer, Session};
 
@@ -79,11 +85,11 @@ const ALLOWED_WHEN_EXPIRED: &[&str] = &["login", "sslLogin", "logout"];
 /// Methods allowed while another session holds the user exclusively.
 const ALLOWED_WHEN_LOCKED: &[&str] = &["exclusiveSession", "login", "logout"];
 
-/// Validates the session a request names. `read_only` methods may repeat a call number.
-/// Returns `None` for anonymous requests.
+/// Validates the session a request names. `read_only` methods may repeat a call number, and
+/// their number is remembered here (they store nothing). Returns `None` for anonymous requests.
 pub async fn validate(
     ctx: &Ctx,
-    client: &Client,
+    client: &db::Client,
     headers: &SessionHeaders,
     method: &str,
     peer: &Peer,
@@ -114,9 +120,16 @@ pub async fn validate(
             user: found.user_name,
         });
     }
-    if let (Some(received), Some(last)) = (headers.callnum, found.callnum) {
+    let key_fingerprint = key_fingerprint(key);
+    let remembered = ctx.callnums.highest(session_id, key_fingerprint);
+    let last = found.callnum.max(remembered);
+    if let (Some(received), Some(last)) = (headers.callnum, last) {
         if last > received {
-            return Err(Error::CallnumBackwards { received, last });
+            return Err(Error::CallnumBackwards {
+                received,
+                last,
+                session_id,
+            });
         }
         if last == received && !read_only && !REPEATABLE.contains(&method) {
             return Err(Error::CallnumRepeated {
@@ -129,6 +142,9 @@ pub async fn validate(
     if found.locked_by_other && !ALLOWED_WHEN_LOCKED.contains(&method) {
         return Err(Error::UserLocked);
     }
+    if let (Some(callnum), true) = (headers.callnum, read_only) {
+        ctx.callnums.note(session_id, key_fingerprint, callnum);
+    }
     Ok(Some(Session {
         id: found.id,
         master: found.master,
@@ -139,16 +155,32 @@ pub async fn validate(
         exclusive: found.exclusive,
         expired,
         callnum: headers.callnum,
+        key_fingerprint,
     }))
 }
 
-/// Records the call number once the call is accepted (inside the call's transaction for
-/// writing methods, so it persists only if the call commits).
-pub async fn record_callnum(client: &Client, session: &Session) -> Result<()> {
+/// Stores the call number of a writing call that succeeded, just before its transaction
+/// commits, if the call changed anything: a call that changed nothing may safely run again, and
+/// storing its number would make its commit a write of its own. An expired session's call (a
+/// renewing login, which restarts the sequence) stores nothing, as in Koji.
+pub async fn record_callnum(tx: &Tx<'_>, session: &Session) -> Result<()> {
+    if session.expired {
+        return Ok(());
+    }
     if let Some(callnum) = session.callnum {
-        db::sessions::set_callnum(client, session.id, callnum).await?;
+        db::sessions::set_callnum_if_changed(tx, session.id, callnum).await?;
     }
     Ok(())
+}
+
+/// Remembers the call number of a writing call that committed.
+pub fn note_committed(ctx: &Ctx, session: &Session) {
+    if session.expired {
+        return;
+    }
+    if let Some(callnum) = session.callnum {
+        ctx.callnums.note(session.id, session.key_fingerprint, callnum);
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod buildroots;
 pub mod builds;
+pub mod claim;
 pub mod client;
 pub mod components;
 pub mod events;

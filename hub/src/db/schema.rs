@@ -28,6 +28,11 @@ pub const UPGRADES: &[(i32, &str)] = &[
         8,
         include_str!("../../../docs/schema/upgrades/0008-repo-notify.sql"),
     ),
+    // Opening a task notifies nobody (it serialised commits).
+    (
+        10,
+        include_str!("../../../docs/schema/upgrades/0010-task-notify-open.sql"),
+    ),
 ];
 
 /// The schema version this hub expects.

@@ -92,20 +92,16 @@ pub async fn lookup(
     row.as_ref().map(SessionLookup::from_row).transpose()
 }
 
-/// Records the last accepted call number.
-///
-/// Outside a transaction this commits without waiting for the WAL flush
-/// (`synchronous_commit` off for this statement only): a call number lost in a database crash
-/// only allows one call to be repeated, and waiting for the disk here would cost every
-/// authenticated read call a flush.
-pub async fn set_callnum(client: &Client, session_id: i64, callnum: i64) -> Result<()> {
-    client
-        .execute(
-            "UPDATE sessions SET callnum = $2, update_time = now() \
-             WHERE id = $1 AND set_config('synchronous_commit', 'off', true) IS NOT NULL",
-            &[&session_id, &callnum],
-        )
-        .await?;
+/// Records the call number of a call that changed the database, in its transaction: nothing
+/// is written when the transaction has written nothing so far (PostgreSQL assigned it no
+/// transaction id), so a call that changed nothing commits nothing.
+pub async fn set_callnum_if_changed(tx: &Tx<'_>, session_id: i64, callnum: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE sessions SET callnum = $2, update_time = now() \
+         WHERE id = $1 AND pg_current_xact_id_if_assigned() IS NOT NULL",
+        &[&session_id, &callnum],
+    )
+    .await?;
     Ok(())
 }
 

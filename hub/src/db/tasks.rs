@@ -383,6 +383,43 @@ pub async fn set_open(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Opens a task for a host in one statement, if the task is ASSIGNED to it (the usual case):
+/// returns the opened task and its request text, or `None` when it is not (the row untouched).
+pub async fn open_assigned(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<Option<(TaskRow, String)>> {
+    let sql = format!(
+        "UPDATE task SET state = 1, start_time = now() WHERE id = $1 AND state = 4 AND host_id = $2 \
+         RETURNING {TASK_COLUMNS}, task.request"
+    );
+    let row = tx.query_opt(&sql, &[&task_id, &host_id]).await?;
+    row.map(|r| Ok((TaskRow::from_row(&r)?, r.try_get("request")?)))
+        .transpose()
+}
+
+/// Finishes (CLOSED or FAILED) a task the host holds OPEN and ends its run, in one statement.
+/// Returns the task's method, or `None` when the host does not hold the task open (nothing
+/// changed).
+pub async fn finish_held(
+    tx: &Tx<'_>,
+    task_id: i64,
+    host_id: i64,
+    state: TaskState,
+    result: &str,
+) -> Result<Option<String>> {
+    let row = tx
+        .query_opt(
+            "WITH finished AS ( \
+                 UPDATE task SET state = $3, result = $4, completion_time = now() \
+                 WHERE id = $1 AND state = 1 AND host_id = $2 RETURNING id, method), \
+             ended AS ( \
+                 UPDATE scheduler_task_runs SET active = FALSE \
+                 WHERE task_id IN (SELECT id FROM finished) AND active) \
+             SELECT method FROM finished",
+            &[&task_id, &host_id, &state.code(), &result],
+        )
+        .await?;
+    row.map(|r| Ok(r.try_get("method")?)).transpose()
+}
+
 /// Assigns a task to a host.
 pub async fn set_assigned(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<()> {
     tx.execute(
@@ -555,20 +592,42 @@ pub struct HostAbilities {
     pub soft_refusal_seconds: f64,
 }
 
+/// The FREE tasks a host could take ($1 host, $2 channels, $3 arches, $4 methods, $5 soft
+/// refusal seconds), by priority then age.
+const CANDIDATES: &str = "SELECT id, weight FROM task \
+     WHERE state = 0 AND channel_id = ANY($2) \
+       AND (arch = 'noarch' OR arch = ANY($3)) \
+       AND ($4::text[] IS NULL OR method = ANY($4)) \
+       AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r \
+                       WHERE r.task_id = task.id AND r.host_id = $1 \
+                         AND (NOT r.soft OR r.time > now() - make_interval(secs => $5))) \
+     ORDER BY priority, create_time, id";
+
+/// Whether any FREE task is there for this host to take, read without locking anything.
+pub async fn has_candidates(client: &Client, host: &HostAbilities) -> Result<bool> {
+    let sql = format!("SELECT EXISTS ({CANDIDATES} LIMIT 1) AS found");
+    let row = client
+        .query_one(
+            &sql,
+            &[
+                &host.host_id,
+                &host.channel_ids,
+                &host.arches,
+                &host.methods,
+                &host.soft_refusal_seconds,
+            ],
+        )
+        .await?;
+    Ok(row.try_get("found")?)
+}
+
 /// Locks up to `limit` FREE tasks this host could take, by priority then age, skipping rows
 /// another transaction holds (so two hubs or two hosts never take the same task).
 pub async fn claim_candidates(tx: &Tx<'_>, host: &HostAbilities, limit: i64) -> Result<Vec<Candidate>> {
+    let sql = format!("{CANDIDATES} LIMIT $6 FOR UPDATE SKIP LOCKED");
     let rows = tx
         .query(
-            "SELECT id, weight FROM task \
-             WHERE state = 0 AND channel_id = ANY($2) \
-               AND (arch = 'noarch' OR arch = ANY($3)) \
-               AND ($4::text[] IS NULL OR method = ANY($4)) \
-               AND NOT EXISTS (SELECT 1 FROM scheduler_task_refusals r \
-                               WHERE r.task_id = task.id AND r.host_id = $1 \
-                                 AND (NOT r.soft OR r.time > now() - make_interval(secs => $5))) \
-             ORDER BY priority, create_time, id \
-             LIMIT $6 FOR UPDATE SKIP LOCKED",
+            &sql,
             &[
                 &host.host_id,
                 &host.channel_ids,

@@ -133,7 +133,6 @@ pub async fn raw_upload(
                 return Err(Error::NotAllowed("you must be logged-in to upload a file".into()));
             };
             tracing::Span::current().record("user.id", session.user_id);
-            session::record_callnum(conn.client()?, &session).await?;
             let mut call = Call::new(&ctx, "rawUpload", &peer, conn.client()?, false, Some(session));
             upload::authorize(&mut call, &query.filepath, &query.filename, query.volume.as_deref()).await?
         };

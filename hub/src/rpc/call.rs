@@ -62,6 +62,8 @@ pub struct Session {
     pub expired: bool,
     /// The call number this request carried.
     pub callnum: Option<i64>,
+    /// The fingerprint of the session key this request carried (see `auth::callnums`).
+    pub key_fingerprint: u64,
 }
 
 /// One call's context.

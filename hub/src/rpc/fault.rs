@@ -165,9 +165,13 @@ mod tests {
             "f() got an unexpected keyword argument 'x'",
         );
         check(
-            Error::CallnumBackwards { received: 1, last: 3 },
+            Error::CallnumBackwards {
+                received: 1,
+                last: 3,
+                session_id: 7,
+            },
             FaultCode::Sequence,
-            "session call sequence error: 1 received, 3 already seen",
+            "3 > 1 (session 7)",
         );
         check(
             Error::UserLocked,

@@ -9,7 +9,7 @@ use tracing::{Instrument, Span, debug, error, field, info_span, warn};
 
 use crate::auth::session::{self, SessionHeaders};
 use crate::ctx::Ctx;
-use crate::db::Client;
+use crate::db::{Client, Tx};
 use crate::error::{Error, Result};
 use crate::host;
 use crate::rpc::call::{Call, Peer, Session};
@@ -162,41 +162,30 @@ async fn run_single(
     let mut conn = Conn::get(ctx).await?;
     let session = session::validate(ctx, conn.client()?, headers, name, peer, read_only).await?;
     record_session(session.as_ref());
-    if !read_only {
-        conn.begin().await?;
+    if read_only {
+        let mut call = Call::new(ctx, name, peer, conn.client()?, false, session);
+        return method.invoke(&mut call, Params::from_wire(params)).await;
     }
-    let client = conn.client()?;
-    let record = async {
-        match &session {
-            Some(s) => session::record_callnum(client, s).await,
-            None => Ok(()),
-        }
-    };
-    let mut changed_tags = false;
-    let result = if read_only {
-        // Nothing to roll back for a read: record the call number alongside the handler's
-        // queries (tokio-postgres pipelines them on the connection) instead of before them.
-        let mut call = Call::new(ctx, name, peer, client, false, session.clone());
-        let (recorded, result) = tokio::join!(record, method.invoke(&mut call, Params::from_wire(params)));
-        recorded?;
-        result
-    } else {
-        record.await?;
-        let mut call = Call::new(ctx, name, peer, client, true, session.clone());
-        let result = method.invoke(&mut call, Params::from_wire(params)).await;
-        changed_tags = call.changed_tags();
-        result
-    };
-    if !read_only {
-        match &result {
-            Ok(_) => {
-                conn.commit().await?;
-                if changed_tags {
-                    ctx.tag_cache.invalidate();
-                }
+    conn.begin().await?;
+    let mut call = Call::new(ctx, name, peer, conn.client()?, true, session.clone());
+    let mut result = method.invoke(&mut call, Params::from_wire(params)).await;
+    if let (Ok(_), Some(s)) = (&result, &session)
+        && let Err(error) = session::record_callnum(&call.tx()?, s).await
+    {
+        result = Err(error);
+    }
+    let changed_tags = call.changed_tags();
+    match &result {
+        Ok(_) => {
+            conn.commit().await?;
+            if let Some(s) = &session {
+                session::note_committed(ctx, s);
             }
-            Err(_) => conn.rollback().await,
+            if changed_tags {
+                ctx.tag_cache.invalidate();
+            }
         }
+        Err(_) => conn.rollback().await,
     }
     result
 }
@@ -221,12 +210,10 @@ async fn run_multicall(
     if calls.iter().all(reads_only) {
         return run_read_multicall(ctx, conn, calls, headers, peer).await;
     }
-    let mut session = session::validate(ctx, conn.client()?, headers, "multiCall", peer, false).await?;
-    record_session(session.as_ref());
+    let validated = session::validate(ctx, conn.client()?, headers, "multiCall", peer, false).await?;
+    record_session(validated.as_ref());
+    let mut session = validated.clone();
     conn.begin().await?;
-    if let Some(s) = &session {
-        session::record_callnum(conn.client()?, s).await?;
-    }
     let mut results = Vec::with_capacity(calls.len());
     let mut changed_tags = false;
     for entry in calls {
@@ -258,7 +245,13 @@ async fn run_multicall(
         };
         results.push(multicall_result(outcome));
     }
+    if let Some(s) = &validated {
+        session::record_callnum(&Tx::assume_begun(conn.client()?), s).await?;
+    }
     conn.commit().await?;
+    if let Some(s) = &validated {
+        session::note_committed(ctx, s);
+    }
     if changed_tags {
         ctx.tag_cache.invalidate();
     }
@@ -301,9 +294,6 @@ async fn run_read_multicall(
     let client = conn.client()?;
     let session = session::validate(ctx, client, headers, "multiCall", peer, true).await?;
     record_session(session.as_ref());
-    if let Some(s) = &session {
-        session::record_callnum(client, s).await?;
-    }
     let mut results = Vec::with_capacity(calls.len());
     for entry in &calls {
         let outcome = match sub_call(entry) {
@@ -367,9 +357,6 @@ async fn run_host_poll(
         let conn = Conn::get(ctx).await?;
         let session = session::validate(ctx, conn.client()?, headers, name, peer, true).await?;
         record_session(session.as_ref());
-        if let Some(s) = &session {
-            session::record_callnum(conn.client()?, s).await?;
-        }
         let mut call = Call::new(ctx, name, peer, conn.client()?, false, session);
         host::verify(&mut call).await?
     };

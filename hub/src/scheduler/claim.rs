@@ -8,7 +8,7 @@ use common::states::TaskState;
 use tracing::debug;
 
 use crate::config::SchedulerConfig;
-use crate::db::hosts::HostKey;
+use crate::db::claim::HostView;
 use crate::db::tasks::{HostAbilities, TaskRow};
 use crate::db::{self, Tx};
 use crate::error::Result;
@@ -42,57 +42,85 @@ pub fn fits(free_capacity: f64, weight: f64, overcommit: f64) -> bool {
     free_capacity > (weight - overcommit).max(0.0)
 }
 
+/// What a host may take now, from what it looks like without locks: `None` when it has tasks
+/// ASSIGNED already, is disabled, not ready or full.
+fn abilities(view: &HostView, config: &SchedulerConfig, host_id: i64) -> Option<(HostAbilities, i64)> {
+    if view.assigned > 0 || !view.enabled || !view.ready {
+        return None;
+    }
+    let reported = view.data.as_ref().map(Reported::from_json).unwrap_or_default();
+    let maxjobs = reported.maxjobs.unwrap_or(config.default_maxjobs).max(1);
+    if view.ntasks >= maxjobs || !fits(view.capacity - view.load, 0.0, 0.0) {
+        return None;
+    }
+    let abilities = HostAbilities {
+        host_id,
+        channel_ids: view.channel_ids.clone(),
+        arches: view
+            .arches
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        methods: reported.methods,
+        soft_refusal_seconds: config.soft_refusal_seconds,
+    };
+    Some((abilities, maxjobs))
+}
+
 /// The host's ASSIGNED tasks, after assigning it more FREE ones if it is enabled, ready and
 /// has room.
+///
+/// It reads first and locks only when there is something to take, so a host asking while
+/// there is nothing for it writes nothing (its call commits nothing).
 pub async fn claim_for_host(tx: &Tx<'_>, config: &SchedulerConfig, host_id: i64) -> Result<Vec<TaskRow>> {
+    let Some(view) = db::claim::host_view(tx, host_id).await? else {
+        return db::tasks::of_host(tx, host_id, TaskState::Assigned).await;
+    };
+    if view.assigned > 0 {
+        return db::tasks::of_host(tx, host_id, TaskState::Assigned).await;
+    }
+    let Some((abilities, maxjobs)) = abilities(&view, config, host_id) else {
+        return Ok(Vec::new());
+    };
+    if !db::tasks::has_candidates(tx, &abilities).await? {
+        return Ok(Vec::new());
+    }
+    // The host's row is locked so one host's concurrent calls cannot overfill it; what was read
+    // before the lock is read again under it.
     db::hosts::lock(tx, host_id).await?;
     let assigned = db::tasks::of_host(tx, host_id, TaskState::Assigned).await?;
     if !assigned.is_empty() {
         return Ok(assigned);
     }
-    let Some(host) = db::hosts::get(tx, HostKey::Id(host_id), None).await? else {
-        return Ok(assigned);
-    };
-    if !host.enabled || !host.ready {
-        return Ok(assigned);
-    }
-    let reported = db::hosts::host_data(tx, Some(host_id))
-        .await?
-        .first()
-        .map(|row| Reported::from_json(&row.data))
-        .unwrap_or_default();
-    let maxjobs = reported.maxjobs.unwrap_or(config.default_maxjobs).max(1);
     let (mut load, mut ntasks) = db::tasks::host_load(tx, host_id).await?;
-    if ntasks >= maxjobs || !fits(host.capacity - load, 0.0, 0.0) {
+    if ntasks >= maxjobs || !fits(view.capacity - load, 0.0, 0.0) {
         return Ok(assigned);
     }
-    let abilities = HostAbilities {
-        host_id,
-        channel_ids: db::hosts::host_channel_ids(tx, host_id).await?,
-        arches: host.arch_list(),
-        methods: reported.methods,
-        soft_refusal_seconds: config.soft_refusal_seconds,
-    };
     let candidates = db::tasks::claim_candidates(tx, &abilities, maxjobs - ntasks).await?;
+    let mut chosen = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         if ntasks >= maxjobs {
             break;
         }
-        if !fits(host.capacity - load, candidate.weight, config.capacity_overcommit) {
+        if !fits(view.capacity - load, candidate.weight, config.capacity_overcommit) {
             continue;
         }
-        db::tasks::set_assigned(tx, candidate.id, host_id).await?;
-        db::scheduler::add_run(tx, candidate.id, host_id).await?;
         load += candidate.weight;
         ntasks += 1;
         debug!(
             task.id = candidate.id,
             host.id = host_id,
-            "assigned task {} to host {}",
-            candidate.id,
-            host.name
+            "assigned task {} to host {host_id}",
+            candidate.id
         );
+        chosen.push(candidate.id);
     }
+    if chosen.is_empty() {
+        return Ok(assigned);
+    }
+    db::claim::assign(tx, &chosen, host_id).await?;
     db::tasks::of_host(tx, host_id, TaskState::Assigned).await
 }
 

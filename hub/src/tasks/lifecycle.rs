@@ -38,28 +38,43 @@ pub async fn host_holds(client: &Client, task_id: i64, host_id: i64) -> Result<b
 /// Returns the task and its request text, or `None` if the host may not open it (someone else
 /// has it, it was canceled, or it is already open).
 pub async fn open(tx: &Tx<'_>, task_id: i64, host_id: i64) -> Result<Option<(TaskRow, String)>> {
-    let task = lock(tx, task_id).await?;
-    match (task.state, task.host_id) {
-        (TaskState::Free, None) => db::scheduler::add_run(tx, task_id, host_id).await?,
-        (TaskState::Assigned, Some(h)) if h == host_id => {}
-        _ => return Ok(None),
-    }
-    db::tasks::set_open(tx, task_id, host_id).await?;
-    let task = lock(tx, task_id).await?;
-    let request = db::tasks::request_text(tx, task_id)
-        .await?
-        .ok_or(Error::TaskNotFound { task_id })?;
+    // The usual case in one statement; the UPDATE locks the row as it changes it.
+    let opened = match db::tasks::open_assigned(tx, task_id, host_id).await? {
+        Some(opened) => opened,
+        None => {
+            let task = lock(tx, task_id).await?;
+            match (task.state, task.host_id) {
+                (TaskState::Free, None) => db::scheduler::add_run(tx, task_id, host_id).await?,
+                (TaskState::Assigned, Some(h)) if h == host_id => {}
+                _ => return Ok(None),
+            }
+            db::tasks::set_open(tx, task_id, host_id).await?;
+            let task = lock(tx, task_id).await?;
+            let request = db::tasks::request_text(tx, task_id)
+                .await?
+                .ok_or(Error::TaskNotFound { task_id })?;
+            (task, request)
+        }
+    };
+    let task = &opened.0;
     info!(task.id = task_id, task.method = %task.method, host.id = host_id, "opened task {task_id} ({})", task.method);
-    Ok(Some((task, request)))
+    Ok(Some(opened))
 }
 
 /// Closes (CLOSED) or fails (FAILED) a task the host holds, storing the builder's response.
 pub async fn finish(tx: &Tx<'_>, task_id: i64, host_id: i64, state: TaskState, response: &str) -> Result<()> {
-    let task = assert_host(tx, task_id, host_id).await?;
-    codec::check_response(response, state == TaskState::Failed)?;
-    db::tasks::set_finished(tx, task_id, state, Some(response)).await?;
-    db::scheduler::end_runs(tx, task_id).await?;
-    info!(task.id = task_id, task.method = %task.method, task.state = %state, "task {task_id} ({}) is {state}", task.method);
+    if let Err(error) = codec::check_response(response, state == TaskState::Failed) {
+        // Koji checks the host first.
+        assert_host(tx, task_id, host_id).await?;
+        return Err(error);
+    }
+    // The check that the host holds the task OPEN is part of the statement, which locks the row.
+    let Some(method) = db::tasks::finish_held(tx, task_id, host_id, state, response).await? else {
+        // Nothing changed: say why, as Koji's `assertHost` would.
+        assert_host(tx, task_id, host_id).await?;
+        return Err(Error::NotTaskHost { task_id, host_id });
+    };
+    info!(task.id = task_id, task.method = %method, task.state = %state, "task {task_id} ({method}) is {state}");
     Ok(())
 }
 
