@@ -63,7 +63,12 @@ fn line(node: &Node) -> String {
     } else {
         format!("{}└─ ", "   ".repeat(node.depth - 1))
     };
-    let mut text = format!("{branch}{} {}  {}", node.id, node.label, node.display_state());
+    let title = if node.hide_id {
+        node.label.clone()
+    } else {
+        format!("{} {}", node.id, node.label)
+    };
+    let mut text = format!("{branch}{title}  {}", node.display_state());
     if let Some((done, total)) = node.progress {
         text.push_str(&format!("  [{done}/{total}]"));
     }
@@ -174,7 +179,7 @@ impl View for TreeView {
         for node in failed {
             if let Some(failure) = &node.failure {
                 self.multi
-                    .println(format!("{} {}: {failure}", node.id, node.label))?;
+                    .println(format!("{}: {failure}", node.title().trim_start()))?;
             }
         }
         Ok(())
