@@ -257,6 +257,21 @@ async fn submit_and_watch_a_module_to_ready() {
         ]))
         .await;
     let module = format!("#2 {}", nsvc(&setup.hub, 2).await);
+    // The same watch on a terminal, beside it.
+    let command = format!(
+        "{} -c {} module-build-watch --interval 0.2 2",
+        env!("CARGO_BIN_EXE_kiln"),
+        setup.config.display()
+    );
+    let live = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("HOME", setup.dir.path())
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     watching
         .expect(&lines(&[
             &format!("{module}: init"),
@@ -386,6 +401,31 @@ async fn submit_and_watch_a_module_to_ready() {
             "alice's build #2 of testmodule-master is in the \"ready\" state",
         ])
     );
+    let live = tokio::task::spawn_blocking(move || live.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let screen = String::from_utf8_lossy(&live.stdout).into_owned();
+    // The last frame and what follows, for messages.
+    let tail: String = screen
+        .chars()
+        .skip(screen.chars().count().saturating_sub(1500))
+        .collect();
+    assert_eq!(live.status.code(), Some(0), "{tail}");
+    assert!(
+        screen.contains('\u{1b}'),
+        "no terminal control sequences: {tail:?}"
+    );
+    assert!(!screen.contains(INTRO), "the tree replaces the lines: {tail:?}");
+    for shown in [
+        format!("{module}  ready  [4/4]"),
+        "└─ batch 1  complete  [1/1]".to_owned(),
+        "└─ module-build-macros-0.1-1.module_f39+2+abc (task 100)  complete".to_owned(),
+        "alice's build #2 of testmodule-master is in the \"ready\" state".to_owned(),
+        "4/4 done  0 building  0 failed".to_owned(),
+    ] {
+        assert!(screen.contains(&shown), "{shown:?} not in {tail:?}");
+    }
+    assert!(screen.contains('✔'), "{tail:?}");
 }
 
 async fn task_id(hub: &TestHub, package: &str) -> i64 {

@@ -33,7 +33,7 @@ pub fn view_for_stdout(quiet: bool) -> Box<dyn View> {
 pub fn module_view_for_stdout(quiet: bool) -> Box<dyn View> {
     use std::io::IsTerminal;
     if !quiet && std::io::stdout().is_terminal() {
-        Box::new(TreeView::new())
+        Box::new(TreeView::new().with_status(modules::tree_status))
     } else {
         Box::new(
             PlainView::new(Box::new(std::io::stdout()), quiet)

@@ -322,6 +322,19 @@ pub fn status_line(nodes: &[Node]) -> String {
     )
 }
 
+/// The live tree's summary bar: components finished of all, and how many build or failed.
+/// Batches and the builds themselves are not counted.
+pub fn tree_status(nodes: &[Node]) -> (usize, usize, String) {
+    let components: Vec<&Node> = nodes.iter().filter(|n| n.depth == 2).collect();
+    let count = |f: &dyn Fn(Phase) -> bool| components.iter().filter(|n| f(n.phase)).count();
+    let text = format!(
+        "{} building  {} failed",
+        count(&|p| p == Phase::Running),
+        count(&|p| matches!(p, Phase::Failed | Phase::Canceled)),
+    );
+    (count(&Phase::is_done), components.len(), text)
+}
+
 /// The SOP's `mbs-build watch` report of one build: components still building and failed,
 /// with their Koji task pages, the count per state, and the build's state.
 pub fn summary(data: &Value, weburl: &str) -> String {
