@@ -1,6 +1,7 @@
 //! Repo commands: `regen-repo`, `request-repo`, `wait-repo`, over the repo request calls of
 //! Koji 1.35+ (`repo.request`, `repo.checkRequest`, `repo.get`) as Koji's `RepoWatcher` makes
-//! them; `regen-repo --make-task` creates a `newRepo` task directly.
+//! them; `regen-repo --make-task` creates a `newRepo` task directly. `wait-repo --build` waits,
+//! as Koji's `checkForBuilds`, until the builds are tagged and a repo made after that holds them.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use common::xmlrpc::{Struct, Value};
 
+use crate::commands::args::is_nvr;
 use crate::commands::tags::get_tag;
 use crate::commands::tasks::{state_name, watch_tasks};
 use crate::commands::{field_i64, field_str};
@@ -164,6 +166,52 @@ struct Watcher {
     timeout: Duration,
     start: Option<Instant>,
     verbose: bool,
+    /// Builds a repo must hold (`wait-repo --build`), as typed and split.
+    builds: Vec<Nvr>,
+}
+
+/// An N-V-R split as Koji's `parse_NVR` splits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Nvr {
+    text: String,
+    name: String,
+    version: String,
+    release: String,
+}
+
+impl Nvr {
+    /// Koji's `parse_NVR`, failing with its message.
+    fn parse(text: &str) -> Result<Nvr> {
+        let invalid = || Error::Failed(format!("GenericError: invalid format: {text}"));
+        if !is_nvr(text) {
+            return Err(invalid());
+        }
+        let (head, release) = text.rsplit_once('-').ok_or_else(invalid)?;
+        let (name, version) = head.rsplit_once('-').ok_or_else(invalid)?;
+        // An epoch prefix (`1:name`) is not part of the name.
+        let name = name.split_once(':').map_or(name, |(_, n)| n);
+        Ok(Nvr {
+            text: text.to_owned(),
+            name: name.to_owned(),
+            version: version.to_owned(),
+            release: release.to_owned(),
+        })
+    }
+
+    /// `%(name)s-%(version)s-%(release)s`.
+    fn text_without_epoch(&self) -> String {
+        format!("{}-{}-{}", self.name, self.version, self.release)
+    }
+}
+
+/// `koji.util.printList`: `a`, `a and b`, `a, b, and c`.
+fn print_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+    }
 }
 
 impl Watcher {
@@ -196,7 +244,81 @@ impl Watcher {
             timeout: Duration::from_secs(timeout_minutes * 60),
             start: None,
             verbose,
+            builds: Vec::new(),
         })
+    }
+
+    /// Also requires these builds in the repo.
+    fn with_builds(mut self, builds: Vec<Nvr>) -> Watcher {
+        self.builds = builds;
+        self
+    }
+
+    /// `checkForBuilds`: every build is in the tag (through inheritance) as of `event`
+    /// (`None`: now).
+    fn builds_present(&self, ctx: &Ctx, event: Option<i64>) -> Result<bool> {
+        for build in &self.builds {
+            let tagged = ctx.call_kw(
+                "listTagged",
+                vec![Value::Int(self.tag_id)],
+                vec![
+                    ("event", Value::from(event)),
+                    ("package", Value::from(build.name.as_str())),
+                    ("inherit", Value::Bool(true)),
+                ],
+            )?;
+            let found = tagged.as_array().unwrap_or_default().iter().any(|t| {
+                field_str(t, "version") == build.version && field_str(t, "release") == build.release
+            });
+            if !found {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The N-V-Rs as Python prints a list of them: `['foo-1-1', 'bar-2-1']`.
+    fn nvr_list(&self) -> String {
+        let quoted: Vec<String> = self.builds.iter().map(|b| format!("'{}'", b.text)).collect();
+        format!("[{}]", quoted.join(", "))
+    }
+
+    /// `RepoWatcher.wait_builds`: polls until every build is in the tag.
+    fn wait_builds(&mut self, ctx: &mut Ctx) -> Result<()> {
+        self.started();
+        let line = format!("Waiting for nvrs {} in tag {}", self.nvr_list(), self.tag_name);
+        self.info(ctx, &line)?;
+        loop {
+            if self.builds_present(ctx, None)? {
+                return Ok(());
+            }
+            if self.timed_out() {
+                let waited = self.waited();
+                let nvrs: Vec<String> = self.builds.iter().map(|b| b.text.clone()).collect();
+                return Err(Error::Failed(format!(
+                    "Failed to get repo -- Unsuccessfully waited {waited} for {} to appear in the {} repo",
+                    print_list(&nvrs),
+                    self.tag_name
+                )));
+            }
+            std::thread::sleep(self.pause);
+        }
+    }
+
+    /// `RepoWatcher.check_repo`: the repo matches, and holds the builds as of its event.
+    fn check_repo(&self, ctx: &mut Ctx, repo: &Value) -> Result<bool> {
+        if !self.matches_repo(repo) {
+            return Ok(false);
+        }
+        if self.builds.is_empty() {
+            return Ok(true);
+        }
+        let event = field_i64(repo, "create_event");
+        if self.builds_present(ctx, event)? {
+            return Ok(true);
+        }
+        self.info(ctx, "Got repo without needed builds")?;
+        Ok(false)
     }
 
     fn info(&self, ctx: &mut Ctx, message: &str) -> Result<()> {
@@ -234,8 +356,8 @@ impl Watcher {
         )
     }
 
-    /// Whether a repo satisfies the watcher (tag, event, options).
-    fn check_repo(&self, repo: &Value) -> bool {
+    /// Whether a repo satisfies the watcher's tag, events and options.
+    fn matches_repo(&self, repo: &Value) -> bool {
         if field_i64(repo, "tag_id") != Some(self.tag_id) {
             return false;
         }
@@ -317,7 +439,7 @@ impl Watcher {
         loop {
             if let Some(req) = request.take() {
                 let repo = self.wait_request(ctx, &req)?;
-                if self.check_repo(&repo) {
+                if self.check_repo(ctx, &repo)? {
                     return Ok(repo);
                 }
                 min_event = ctx
@@ -334,15 +456,25 @@ impl Watcher {
                         ("opts", self.opts.clone()),
                     ],
                 )?;
-                if repo.truthy() && self.check_repo(&repo) {
+                if repo.truthy() && self.check_repo(ctx, &repo)? {
                     return Ok(repo);
                 }
+            }
+            if !self.builds.is_empty() {
+                // No repo can hold the builds before they are tagged.
+                self.wait_builds(ctx)?;
+                min_event = ctx
+                    .call("tagLastChangeEvent", vec![Value::Int(self.tag_id)])?
+                    .as_i64();
             }
             if !anonymous {
                 let check = self.request(ctx, min_event)?;
                 match check.get("repo").filter(|r| r.truthy()) {
-                    Some(repo) if self.check_repo(repo) => return Ok(repo.clone()),
-                    Some(_) => {}
+                    Some(repo) => {
+                        if self.check_repo(ctx, repo)? {
+                            return Ok(repo.clone());
+                        }
+                    }
                     None => {
                         let req = check.get("request").cloned().unwrap_or_default();
                         let line = format!("Got request: {}", py_str(req.get("id").unwrap_or(&Value::Nil)));
@@ -354,15 +486,15 @@ impl Watcher {
                     }
                 }
             }
+            // Koji pauses before waiting on a request too. Koji's anonymous wait never gives up
+            // once the builds are tagged; this one keeps to the time limit.
+            std::thread::sleep(self.pause);
             if self.timed_out() {
                 let waited = self.waited();
                 return Err(Error::Failed(format!(
                     "Failed to get repo -- Unsuccessfully waited {waited} for a new {} repo",
                     self.tag_name
                 )));
-            }
-            if request.is_none() {
-                std::thread::sleep(self.pause);
             }
         }
     }
@@ -519,11 +651,11 @@ fn make_task(ctx: &mut Ctx, options: &RepoRequestOptions) -> Result<()> {
 }
 
 fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
-    if !args.builds.is_empty() {
-        return Err(Error::Failed(
-            "Error: wait-repo --build needs the hub's build calls, which Kiln does not have yet".into(),
-        ));
-    }
+    let builds = args
+        .builds
+        .iter()
+        .map(|text| Nvr::parse(text))
+        .collect::<Result<Vec<Nvr>>>()?;
     let quiet = args.quiet || ctx.options.quiet;
     if args.request {
         ctx.connect_login()?;
@@ -568,16 +700,34 @@ fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
         crate::warn("This tag is not configured for automatic regeneration");
     }
     let tag_id = field_i64(&tag, "id").unwrap_or_default();
+    let tag_name = field_str(&tag, "name").to_owned();
+    for build in &builds {
+        let latest = ctx.call_kw(
+            "getLatestBuilds",
+            vec![Value::Int(tag_id)],
+            vec![("package", Value::from(build.name.as_str()))],
+        )?;
+        match latest.as_array().unwrap_or_default().first() {
+            None => crate::warn(&format!("No {} builds in tag {tag_name}", build.name)),
+            Some(present) if field_str(present, "nvr") != build.text_without_epoch() => {
+                crate::warn(&format!(
+                    "nvr {} is not current in tag {tag_name}\n  latest build is {}",
+                    build.text_without_epoch(),
+                    field_str(present, "nvr")
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let verbose = args.verbose && !quiet;
-    let mut watcher = Watcher::new(
-        ctx,
-        tag_id,
-        MinEvent::Last,
-        None,
-        Value::Nil,
-        args.timeout,
-        verbose,
-    )?;
+    // With builds the repo need not be current, only hold them.
+    let min_event = if builds.is_empty() {
+        MinEvent::Last
+    } else {
+        MinEvent::Unset
+    };
+    let mut watcher =
+        Watcher::new(ctx, tag_id, min_event, None, Value::Nil, args.timeout, verbose)?.with_builds(builds);
     let repo = match watcher.wait_repo(ctx, !args.request) {
         Ok(repo) => repo,
         Err(Error::Failed(_)) if quiet => return Err(Error::Exit(1)),
@@ -604,6 +754,7 @@ mod tests {
             timeout: Duration::ZERO,
             start: None,
             verbose: false,
+            builds: Vec::new(),
         }
     }
 
@@ -620,16 +771,40 @@ mod tests {
     fn repos_must_match_tag_events_and_options() {
         let plain = Value::structure([("debuginfo", Value::Bool(false))]);
         let w = watcher(Some(100), None, Value::Nil);
-        assert!(w.check_repo(&repo(7, 100, plain.clone())));
-        assert!(w.check_repo(&repo(7, 150, plain.clone())));
-        assert!(!w.check_repo(&repo(7, 99, plain.clone())));
-        assert!(!w.check_repo(&repo(8, 150, plain.clone())));
+        assert!(w.matches_repo(&repo(7, 100, plain.clone())));
+        assert!(w.matches_repo(&repo(7, 150, plain.clone())));
+        assert!(!w.matches_repo(&repo(7, 99, plain.clone())));
+        assert!(!w.matches_repo(&repo(8, 150, plain.clone())));
         let at = watcher(Some(1), Some(120), Value::Nil);
-        assert!(at.check_repo(&repo(7, 120, plain.clone())));
-        assert!(!at.check_repo(&repo(7, 121, plain.clone())));
+        assert!(at.matches_repo(&repo(7, 120, plain.clone())));
+        assert!(!at.matches_repo(&repo(7, 121, plain.clone())));
         let debuginfo = Value::structure([("debuginfo", Value::Bool(true))]);
         let with_opts = watcher(None, None, debuginfo.clone());
-        assert!(with_opts.check_repo(&repo(7, 1, debuginfo)));
-        assert!(!with_opts.check_repo(&repo(7, 1, plain)));
+        assert!(with_opts.matches_repo(&repo(7, 1, debuginfo)));
+        assert!(!with_opts.matches_repo(&repo(7, 1, plain)));
+    }
+
+    #[test]
+    fn nvrs_split_as_koji_splits_them() {
+        let nvr = Nvr::parse("foo-bar-1.2-3.fc40").unwrap();
+        assert_eq!(
+            (nvr.name.as_str(), nvr.version.as_str(), nvr.release.as_str()),
+            ("foo-bar", "1.2", "3.fc40")
+        );
+        assert_eq!(Nvr::parse("1:foo-1-2").unwrap().text_without_epoch(), "foo-1-2");
+        for bad in ["foo", "foo-1", "foo--1", "foo-1-"] {
+            let Err(Error::Failed(message)) = Nvr::parse(bad) else {
+                panic!("{bad} parsed");
+            };
+            assert_eq!(message, format!("GenericError: invalid format: {bad}"));
+        }
+    }
+
+    #[test]
+    fn lists_print_as_koji_prints_them() {
+        let items = |n: usize| (1..=n).map(|i| format!("b-{i}-1")).collect::<Vec<_>>();
+        assert_eq!(print_list(&items(1)), "b-1-1");
+        assert_eq!(print_list(&items(2)), "b-1-1 and b-2-1");
+        assert_eq!(print_list(&items(3)), "b-1-1, b-2-1, and b-3-1");
     }
 }
