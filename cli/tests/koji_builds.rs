@@ -265,6 +265,56 @@ async fn build_commands_print_as_koji() {
             .to_owned();
         same(&["taskinfo", "-v", &task]);
         same(&["list-tasks", "--quiet"]);
+
+        // build --wait on a terminal: the live tree of the task until it ends (here canceled,
+        // so exit code 1 and the canceled mark).
+        let command = format!(
+            "{} -c {} --user admin --password pw build --wait --scratch tgt {srpm}",
+            env!("CARGO_BIN_EXE_kiln"),
+            config.display()
+        );
+        let admin = login(&url, "admin", "pw");
+        let known = build_task_ids(&admin).into_iter().max().unwrap_or_default();
+        let live = Command::new("script")
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .env("HOME", &work)
+            .env("TERM", "xterm")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let waited = (0..600).find_map(|_| {
+            let newest = build_task_ids(&admin).into_iter().find(|id| *id > known);
+            if newest.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            newest
+        });
+        let waited = waited.expect("build --wait made no task");
+        // Let the watch show the task before it ends.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        admin.call("cancelTask", vec![Value::Int(waited)]).unwrap();
+        let live = live.wait_with_output().unwrap();
+        let screen = String::from_utf8_lossy(&live.stdout).into_owned();
+        let tail: String = screen
+            .chars()
+            .skip(screen.chars().count().saturating_sub(1500))
+            .collect();
+        assert_eq!(live.status.code(), Some(1), "{tail}");
+        assert!(
+            screen.contains('\u{1b}'),
+            "no terminal control sequences: {tail:?}"
+        );
+        assert!(screen.contains(&format!("Created task: {waited}")), "{tail:?}");
+        let label = format!("{waited} build (tgt, hello-1.0-1.src.rpm)");
+        assert!(screen.contains(&format!("{label}  free")), "{tail:?}");
+        assert!(screen.contains(&format!("{label}  canceled")), "{tail:?}");
+        assert!(screen.contains('⊘'), "{tail:?}");
+        assert!(
+            !screen.contains("Watching tasks"),
+            "the tree replaces the lines: {tail:?}"
+        );
         let ours = run_kiln(&auth(&["build", "--nowait", "nope", &srpm]));
         assert_eq!(ours.code, 2);
         assert!(
@@ -277,4 +327,21 @@ async fn build_commands_print_as_koji() {
         assert_eq!(ours.stderr.lines().count(), 1, "{}", ours.stderr);
     })
     .await;
+}
+
+/// The ids of every `build` task.
+fn build_task_ids(session: &ClientSession) -> Vec<i64> {
+    let tasks = session
+        .call_kw(
+            "listTasks",
+            vec![],
+            vec![("opts", Value::structure([("method", Value::from("build"))]))],
+        )
+        .unwrap();
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.get("id").and_then(Value::as_i64))
+        .collect()
 }

@@ -12,6 +12,7 @@ pub mod misc;
 pub mod modules;
 pub mod packages;
 pub mod perms;
+pub mod repo_watch;
 pub mod repos;
 pub mod tags;
 pub mod targets;

@@ -1,16 +1,18 @@
 //! Module Build Service commands, talking to the hub's MBS REST API (the profile's `mbs_url`,
-//! default `<server base>/module-build-service/1/`): `module-build`, `module-build-info`,
-//! `module-overview`, `module-build-cancel` and `module-import`, printing what `rpkg` /
-//! `mbs-build` print.
+//! default `<server base>/module-build-service/1/`): `module-build` (with `--watch`),
+//! `module-build-info`, `module-build-watch`, `module-overview`, `module-build-cancel` and
+//! `module-import`, printing what `rpkg` / `mbs-build` print.
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
+use crate::watch::{self, ModuleSource, Outcome};
 
 /// Module commands.
 #[derive(Debug, Subcommand)]
@@ -22,6 +24,9 @@ pub enum ModuleCommand {
         /// The ID of the module build
         build_id: i64,
     },
+    /// Watch MBS builds: components per batch, their Koji tasks and states, until every build
+    /// is ready or failed (exit code 1 if one failed)
+    ModuleBuildWatch(WatchArgs),
     /// Shows an overview of MBS builds
     ModuleOverview(OverviewArgs),
     /// Cancel an MBS module build
@@ -56,6 +61,26 @@ pub struct ModuleBuildArgs {
     /// Any other submission parameter, `key=value` (repeatable)
     #[arg(long = "optional", value_name = "KEY=VALUE")]
     pub optional: Vec<String>,
+    /// Watch the build(s) after submitting, as module-build-watch does
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Seconds between polls while watching (default: 5)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, requires = "watch")]
+    pub interval: f64,
+}
+
+/// Arguments of `module-build-watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The IDs of the module builds
+    #[arg(required = true, value_name = "BUILD_ID")]
+    pub build_ids: Vec<i64>,
+    /// Seconds between polls (default: 5)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub interval: f64,
+    /// Print nothing while watching, then the builds' final JSON (a list)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `module-overview`.
@@ -98,6 +123,10 @@ impl ModuleCommand {
         match self {
             ModuleCommand::ModuleBuild(args) => module_build(ctx, &args),
             ModuleCommand::ModuleBuildInfo { build_id } => module_build_info(ctx, build_id),
+            ModuleCommand::ModuleBuildWatch(args) => {
+                ctx.connect_anonymous()?;
+                watch_builds(ctx, &args.build_ids, args.interval, args.json)
+            }
             ModuleCommand::ModuleOverview(args) => module_overview(ctx, &args),
             ModuleCommand::ModuleBuildCancel { build_id } => module_build_cancel(ctx, build_id),
             ModuleCommand::ModuleImport(args) => module_import(ctx, &args),
@@ -106,7 +135,7 @@ impl ModuleCommand {
 }
 
 /// The MBS API base, ending in `/`.
-fn api_base(ctx: &Ctx) -> String {
+pub fn api_base(ctx: &Ctx) -> String {
     if let Some(url) = &ctx.config().mbs_url {
         return if url.ends_with('/') {
             url.clone()
@@ -127,8 +156,13 @@ fn request(ctx: &Ctx, method: &str, url: &str, body: Option<&Value>) -> Result<(
     Ok((status, value))
 }
 
+/// A `GET`: the status and the decoded JSON.
+pub fn get_json(ctx: &Ctx, url: &str) -> Result<(u16, Value)> {
+    request(ctx, "GET", url, None)
+}
+
 /// MBS's `message` from an error body.
-fn message(value: &Value) -> String {
+pub fn message(value: &Value) -> String {
     match value.get("message").and_then(Value::as_str) {
         Some(message) => message.to_owned(),
         None => value.as_str().map_or_else(|| value.to_string(), str::to_owned),
@@ -230,7 +264,41 @@ fn module_build(ctx: &mut Ctx, args: &ModuleBuildArgs) -> Result<()> {
     for id in &ids {
         writeln!(ctx.out, "{base}module-builds/{id}")?;
     }
-    Ok(())
+    if !args.watch {
+        return Ok(());
+    }
+    let ids: Vec<i64> = builds.iter().filter_map(|b| b["id"].as_i64()).collect();
+    watch_builds(ctx, &ids, args.interval, false)
+}
+
+/// Watches module builds until each is over: a live tree on a terminal, a line per change
+/// otherwise, then the SOP's report of each build (or, with `json`, only the final JSON).
+fn watch_builds(ctx: &mut Ctx, ids: &[i64], interval: f64, json: bool) -> Result<()> {
+    let interval = Duration::try_from_secs_f64(interval)
+        .map_err(|_| Error::Usage(format!("--interval takes seconds, not {interval}")))?;
+    ctx.out.flush()?;
+    let (outcome, builds) = {
+        let mut source = ModuleSource::new(ctx, ids);
+        source.check()?;
+        let mut view = watch::module_view_for_stdout(json);
+        let outcome = watch::watch(&mut source, view.as_mut(), interval, &mut |d| {
+            std::thread::sleep(d);
+        })?;
+        (outcome, source.builds())
+    };
+    if json {
+        let text = serde_json::to_string_pretty(&builds).map_err(|e| Error::Failed(e.to_string()))?;
+        writeln!(ctx.out, "{text}")?;
+    } else {
+        let weburl = ctx.config().weburl.clone();
+        for build in &builds {
+            write!(ctx.out, "{}", watch::module_summary(build, &weburl))?;
+        }
+    }
+    match outcome {
+        Outcome::Success => Ok(()),
+        Outcome::Failure => Err(Error::Exit(outcome.exit_code())),
+    }
 }
 
 fn get_build(ctx: &Ctx, build_id: i64) -> Result<Value> {

@@ -1,15 +1,16 @@
 //! Repo commands: `regen-repo`, `request-repo`, `wait-repo`, over the repo request calls of
-//! Koji 1.35+ (`repo.request`, `repo.checkRequest`, `repo.get`) as Koji's `RepoWatcher` makes
-//! them; `regen-repo --make-task` creates a `newRepo` task directly.
+//! Koji 1.35+ (`repo.request`, `repo.checkRequest`, `repo.get`) as Koji's `RepoWatcher`
+//! (`repo_watch`) makes them; `regen-repo --make-task` creates a `newRepo` task directly.
+//! `wait-repo --build` waits until the builds are tagged and a repo made after that holds them.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use common::xmlrpc::{Struct, Value};
 
+use crate::commands::repo_watch::{MinEvent, Nvr, Watcher};
 use crate::commands::tags::get_tag;
-use crate::commands::tasks::{state_name, watch_tasks};
+use crate::commands::tasks::watch_tasks;
 use crate::commands::{field_i64, field_str};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
@@ -138,232 +139,6 @@ impl RepoCommand {
                 request_repo(ctx, &args.request, min_event, args.at_event)
             }
             RepoCommand::WaitRepo(args) => wait_repo(ctx, &args),
-        }
-    }
-}
-
-/// The oldest event a repo may be from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MinEvent {
-    /// Any.
-    Unset,
-    /// The tag's last change (`"last"`).
-    Last,
-    /// This event.
-    At(i64),
-}
-
-/// Koji's `RepoWatcher`: a tag, the events a repo must match, polling and a time limit.
-struct Watcher {
-    tag_id: i64,
-    tag_name: String,
-    min_event: Option<i64>,
-    at_event: Option<i64>,
-    opts: Value,
-    pause: Duration,
-    timeout: Duration,
-    start: Option<Instant>,
-    verbose: bool,
-}
-
-impl Watcher {
-    fn new(
-        ctx: &Ctx,
-        tag_id: i64,
-        min_event: MinEvent,
-        at_event: Option<i64>,
-        opts: Value,
-        timeout_minutes: u64,
-        verbose: bool,
-    ) -> Result<Watcher> {
-        let tag = ctx.call_kw(
-            "getTag",
-            vec![Value::Int(tag_id)],
-            vec![("strict", Value::Bool(true))],
-        )?;
-        let min_event = match min_event {
-            MinEvent::Unset => None,
-            MinEvent::At(event) => Some(event),
-            MinEvent::Last => ctx.call("tagLastChangeEvent", vec![Value::Int(tag_id)])?.as_i64(),
-        };
-        Ok(Watcher {
-            tag_id,
-            tag_name: field_str(&tag, "name").to_owned(),
-            min_event,
-            at_event,
-            opts,
-            pause: Duration::from_secs(ctx.config().poll_interval.max(1)),
-            timeout: Duration::from_secs(timeout_minutes * 60),
-            start: None,
-            verbose,
-        })
-    }
-
-    fn info(&self, ctx: &mut Ctx, message: &str) -> Result<()> {
-        if self.verbose {
-            writeln!(ctx.out, "{message}")?;
-            ctx.out.flush()?;
-        }
-        Ok(())
-    }
-
-    fn started(&mut self) -> Instant {
-        *self.start.get_or_insert_with(Instant::now)
-    }
-
-    /// `koji.util.duration`: `M:SS` since the start.
-    fn waited(&mut self) -> String {
-        let secs = self.started().elapsed().as_secs();
-        format!("{}:{:02}", secs / 60, secs % 60)
-    }
-
-    fn timed_out(&mut self) -> bool {
-        self.started().elapsed() > self.timeout
-    }
-
-    fn request(&self, ctx: &mut Ctx, min_event: Option<i64>) -> Result<Value> {
-        self.info(ctx, "Requesting a repo")?;
-        ctx.call_kw(
-            "repo.request",
-            vec![Value::Int(self.tag_id)],
-            vec![
-                ("min_event", Value::from(min_event.or(self.min_event))),
-                ("at_event", Value::from(self.at_event)),
-                ("opts", self.opts.clone()),
-            ],
-        )
-    }
-
-    /// Whether a repo satisfies the watcher (tag, event, options).
-    fn check_repo(&self, repo: &Value) -> bool {
-        if field_i64(repo, "tag_id") != Some(self.tag_id) {
-            return false;
-        }
-        let created = field_i64(repo, "create_event").unwrap_or_default();
-        if let Some(at) = self.at_event {
-            if created != at {
-                return false;
-            }
-        } else if let Some(min) = self.min_event
-            && created < min
-        {
-            return false;
-        }
-        if !self.opts.is_nil() && repo.get("opts") != Some(&self.opts) {
-            return false;
-        }
-        true
-    }
-
-    /// Polls `repo.checkRequest` until the request has a repo.
-    fn wait_request(&mut self, ctx: &mut Ctx, request: &Value) -> Result<Value> {
-        const WATCHED: [&str; 5] = ["task_id", "task_state", "repo_id", "active", "tries"];
-        self.started();
-        let mut seen: Vec<Value> = WATCHED
-            .iter()
-            .map(|f| request.get(f).cloned().unwrap_or_default())
-            .collect();
-        let request_id = request.get("id").cloned().unwrap_or_default();
-        loop {
-            let check = ctx.call("repo.checkRequest", vec![request_id.clone()])?;
-            if let Some(repo) = check.get("repo").filter(|r| r.truthy()) {
-                return Ok(repo.clone());
-            }
-            let current = check.get("request").cloned().unwrap_or_default();
-            for (field, old) in WATCHED.iter().zip(seen.iter_mut()) {
-                let new = current.get(field).cloned().unwrap_or_default();
-                if *old != new {
-                    let show = |v: &Value| {
-                        if *field == "task_state" && !v.is_nil() {
-                            state_name(v.as_i64()).to_owned()
-                        } else {
-                            py_str(v)
-                        }
-                    };
-                    let line = format!("Request updated: {field}: {} -> {}", show(old), show(&new));
-                    self.info(ctx, &line)?;
-                    *old = new;
-                }
-            }
-            if self.timed_out() {
-                let waited = self.waited();
-                return Err(Error::Failed(format!(
-                    "Failed to get repo -- Unsuccessfully waited {waited} for a new {} repo",
-                    self.tag_name
-                )));
-            }
-            if !current.get("active").is_some_and(Value::truthy) {
-                let message = match current.get("task_id").filter(|t| t.truthy()) {
-                    Some(task) => format!(
-                        "Repo request inactive: task {} state is {}",
-                        py_str(task),
-                        state_name(field_i64(&current, "task_state"))
-                    ),
-                    None => "Repo request no longer active".to_owned(),
-                };
-                return Err(Error::Failed(format!("Failed to get repo -- {message}")));
-            }
-            std::thread::sleep(self.pause);
-        }
-    }
-
-    /// `RepoWatcher.waitrepo`: anonymously polls `repo.get`; otherwise requests and waits.
-    fn wait_repo(&mut self, ctx: &mut Ctx, anonymous: bool) -> Result<Value> {
-        let line = format!("Waiting on repo for {}", self.tag_name);
-        self.info(ctx, &line)?;
-        self.started();
-        let mut min_event = self.min_event;
-        let mut request: Option<Value> = None;
-        loop {
-            if let Some(req) = request.take() {
-                let repo = self.wait_request(ctx, &req)?;
-                if self.check_repo(&repo) {
-                    return Ok(repo);
-                }
-                min_event = ctx
-                    .call("tagLastChangeEvent", vec![Value::Int(self.tag_id)])?
-                    .as_i64();
-                writeln!(ctx.out, "Repo request did not satisfy conditions")?;
-            } else if anonymous {
-                let repo = ctx.call_kw(
-                    "repo.get",
-                    vec![Value::Int(self.tag_id)],
-                    vec![
-                        ("min_event", Value::from(min_event)),
-                        ("at_event", Value::from(self.at_event)),
-                        ("opts", self.opts.clone()),
-                    ],
-                )?;
-                if repo.truthy() && self.check_repo(&repo) {
-                    return Ok(repo);
-                }
-            }
-            if !anonymous {
-                let check = self.request(ctx, min_event)?;
-                match check.get("repo").filter(|r| r.truthy()) {
-                    Some(repo) if self.check_repo(repo) => return Ok(repo.clone()),
-                    Some(_) => {}
-                    None => {
-                        let req = check.get("request").cloned().unwrap_or_default();
-                        let line = format!("Got request: {}", py_str(req.get("id").unwrap_or(&Value::Nil)));
-                        self.info(ctx, &line)?;
-                        if min_event.is_none() {
-                            min_event = field_i64(&req, "min_event");
-                        }
-                        request = Some(req);
-                    }
-                }
-            }
-            if self.timed_out() {
-                let waited = self.waited();
-                return Err(Error::Failed(format!(
-                    "Failed to get repo -- Unsuccessfully waited {waited} for a new {} repo",
-                    self.tag_name
-                )));
-            }
-            if request.is_none() {
-                std::thread::sleep(self.pause);
-            }
         }
     }
 }
@@ -519,11 +294,11 @@ fn make_task(ctx: &mut Ctx, options: &RepoRequestOptions) -> Result<()> {
 }
 
 fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
-    if !args.builds.is_empty() {
-        return Err(Error::Failed(
-            "Error: wait-repo --build needs the hub's build calls, which Kiln does not have yet".into(),
-        ));
-    }
+    let builds = args
+        .builds
+        .iter()
+        .map(|text| Nvr::parse(text))
+        .collect::<Result<Vec<Nvr>>>()?;
     let quiet = args.quiet || ctx.options.quiet;
     if args.request {
         ctx.connect_login()?;
@@ -568,16 +343,34 @@ fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
         crate::warn("This tag is not configured for automatic regeneration");
     }
     let tag_id = field_i64(&tag, "id").unwrap_or_default();
+    let tag_name = field_str(&tag, "name").to_owned();
+    for build in &builds {
+        let latest = ctx.call_kw(
+            "getLatestBuilds",
+            vec![Value::Int(tag_id)],
+            vec![("package", Value::from(build.name.as_str()))],
+        )?;
+        match latest.as_array().unwrap_or_default().first() {
+            None => crate::warn(&format!("No {} builds in tag {tag_name}", build.name)),
+            Some(present) if field_str(present, "nvr") != build.text_without_epoch() => {
+                crate::warn(&format!(
+                    "nvr {} is not current in tag {tag_name}\n  latest build is {}",
+                    build.text_without_epoch(),
+                    field_str(present, "nvr")
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let verbose = args.verbose && !quiet;
-    let mut watcher = Watcher::new(
-        ctx,
-        tag_id,
-        MinEvent::Last,
-        None,
-        Value::Nil,
-        args.timeout,
-        verbose,
-    )?;
+    // With builds the repo need not be current, only hold them.
+    let min_event = if builds.is_empty() {
+        MinEvent::Last
+    } else {
+        MinEvent::Unset
+    };
+    let mut watcher =
+        Watcher::new(ctx, tag_id, min_event, None, Value::Nil, args.timeout, verbose)?.with_builds(builds);
     let repo = match watcher.wait_repo(ctx, !args.request) {
         Ok(repo) => repo,
         Err(Error::Failed(_)) if quiet => return Err(Error::Exit(1)),
@@ -587,49 +380,4 @@ fn wait_repo(ctx: &mut Ctx, args: &WaitRepoArgs) -> Result<()> {
         print_repo(ctx, &repo)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn watcher(min_event: Option<i64>, at_event: Option<i64>, opts: Value) -> Watcher {
-        Watcher {
-            tag_id: 7,
-            tag_name: "f40-build".into(),
-            min_event,
-            at_event,
-            opts,
-            pause: Duration::ZERO,
-            timeout: Duration::ZERO,
-            start: None,
-            verbose: false,
-        }
-    }
-
-    fn repo(tag_id: i64, create_event: i64, opts: Value) -> Value {
-        Value::structure([
-            ("id", Value::Int(3)),
-            ("tag_id", Value::Int(tag_id)),
-            ("create_event", Value::Int(create_event)),
-            ("opts", opts),
-        ])
-    }
-
-    #[test]
-    fn repos_must_match_tag_events_and_options() {
-        let plain = Value::structure([("debuginfo", Value::Bool(false))]);
-        let w = watcher(Some(100), None, Value::Nil);
-        assert!(w.check_repo(&repo(7, 100, plain.clone())));
-        assert!(w.check_repo(&repo(7, 150, plain.clone())));
-        assert!(!w.check_repo(&repo(7, 99, plain.clone())));
-        assert!(!w.check_repo(&repo(8, 150, plain.clone())));
-        let at = watcher(Some(1), Some(120), Value::Nil);
-        assert!(at.check_repo(&repo(7, 120, plain.clone())));
-        assert!(!at.check_repo(&repo(7, 121, plain.clone())));
-        let debuginfo = Value::structure([("debuginfo", Value::Bool(true))]);
-        let with_opts = watcher(None, None, debuginfo.clone());
-        assert!(with_opts.check_repo(&repo(7, 1, debuginfo)));
-        assert!(!with_opts.check_repo(&repo(7, 1, plain)));
-    }
 }

@@ -195,6 +195,20 @@ pub fn parse_time(text: &str) -> Option<f64> {
     Some((naive - offset(guess)) as f64)
 }
 
+/// MBS's UTC times (`YYYY-MM-DDTHH:MM:SSZ`) as Unix seconds; `None` for anything else.
+pub fn parse_zulu(text: &str) -> Option<f64> {
+    let (date, clock) = text.strip_suffix('Z')?.split_once('T')?;
+    let numbers =
+        |s: &str, sep: char| -> Option<Vec<i64>> { s.split(sep).map(|p| p.parse::<i64>().ok()).collect() };
+    let (date, clock) = (numbers(date, '-')?, numbers(clock, ':')?);
+    let ([year, month, day], [hour, minute, second]) = (date.as_slice(), clock.as_slice()) else {
+        return None;
+    };
+    let ts = days_from_civil(*year, *month, *day) * 86_400 + hour * 3600 + minute * 60 + second;
+    #[expect(clippy::cast_precision_loss, reason = "timestamps fit in an f64 mantissa")]
+    Some(ts as f64)
+}
+
 /// An elapsed time as `H:MM:SS` (or `M:SS` under an hour), for progress displays.
 pub fn elapsed(secs: f64) -> String {
     #[expect(
@@ -275,5 +289,13 @@ mod tests {
         assert_eq!(format_time_str("2026-11-22 10:11:57"), "2026-11-22 10:11:57");
         assert_eq!(elapsed(59.9), "0:59");
         assert_eq!(elapsed(3723.0), "1:02:03");
+    }
+
+    #[test]
+    fn zulu_times() {
+        assert_eq!(parse_zulu("2026-11-22T10:20:16Z"), Some(1_795_342_816.0));
+        assert_eq!(parse_zulu("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_zulu("2026-11-22 10:20:16"), None);
+        assert_eq!(parse_zulu("2026-11-22T10:20Z"), None);
     }
 }

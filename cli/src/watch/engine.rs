@@ -29,8 +29,10 @@ impl Phase {
 /// One watched thing: a task, a module build, a component.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    /// Its id (task id, module build id).
+    /// Its id (task id, module build id): unique within one watch, the key views follow it by.
     pub id: i64,
+    /// True when `id` is a key the source made up (a batch, a component), so titles leave it out.
+    pub hide_id: bool,
     /// The watched node it belongs under; `None` for the nodes the user asked to watch.
     pub parent: Option<i64>,
     /// Depth below the watched nodes (0 for them), as Koji's `TaskWatcher.level`.
@@ -64,9 +66,14 @@ impl Node {
         }
     }
 
-    /// `"<indent><id> <label>"`, Koji's `TaskWatcher.str()`.
+    /// `"<indent><id> <label>"`, Koji's `TaskWatcher.str()` (without the id when hidden).
     pub fn title(&self) -> String {
-        format!("{}{} {}", "  ".repeat(self.depth), self.id, self.label)
+        let indent = "  ".repeat(self.depth);
+        if self.hide_id {
+            format!("{indent}{}", self.label)
+        } else {
+            format!("{indent}{} {}", self.id, self.label)
+        }
     }
 }
 
@@ -79,6 +86,12 @@ pub trait Source {
     /// the watch must go on even if every node is finished.
     fn settled(&self) -> bool {
         true
+    }
+
+    /// True when the watch is over: by default once every node is finished (Koji's
+    /// `watch_tasks`); a source whose top-level nodes decide (module builds) says so here.
+    fn is_over(&self, nodes: &[Node]) -> bool {
+        !nodes.is_empty() && nodes.iter().all(|n| n.phase.is_done())
     }
 }
 
@@ -123,8 +136,7 @@ pub fn watch(
     loop {
         let nodes = source.poll()?;
         view.update(&nodes)?;
-        let all_done = !nodes.is_empty() && nodes.iter().all(|n| n.phase.is_done());
-        if all_done && source.settled() {
+        if source.is_over(&nodes) && source.settled() {
             view.finish(&nodes)?;
             let success = nodes
                 .iter()
@@ -155,6 +167,7 @@ pub(crate) mod tests {
         };
         Node {
             id,
+            hide_id: false,
             parent,
             depth: usize::from(parent.is_some()),
             label: format!("sleep (noarch{id})"),

@@ -11,6 +11,8 @@ pub struct PlainView {
     out: Box<dyn Write>,
     quiet: bool,
     intro: String,
+    /// The status line printed after each node that finishes.
+    summary: fn(&[Node]) -> String,
     /// The state last shown for each node, as displayed.
     seen: HashMap<i64, String>,
 }
@@ -22,6 +24,7 @@ impl PlainView {
             out,
             quiet,
             intro: "Watching tasks (this may be safely interrupted)...".into(),
+            summary: PlainView::tasklist_status,
             seen: HashMap::new(),
         }
     }
@@ -32,8 +35,14 @@ impl PlainView {
         self
     }
 
+    /// Replaces the status line printed after each node that finishes.
+    pub fn with_summary(mut self, summary: fn(&[Node]) -> String) -> PlainView {
+        self.summary = summary;
+        self
+    }
+
     /// `display_tasklist_status`: counts of free, open, done and failed nodes.
-    fn summary(nodes: &[Node]) -> String {
+    fn tasklist_status(nodes: &[Node]) -> String {
         let count = |f: &dyn Fn(Phase) -> bool| nodes.iter().filter(|n| f(n.phase)).count();
         format!(
             "  {} free  {} open  {} done  {} failed",
@@ -67,7 +76,7 @@ impl View for PlainView {
                     if !self.quiet {
                         writeln!(self.out, "{}: {previous} -> {state}", node.title())?;
                         if node.phase.is_done() {
-                            writeln!(self.out, "{}", PlainView::summary(nodes))?;
+                            writeln!(self.out, "{}", (self.summary)(nodes))?;
                         }
                     }
                 }

@@ -225,6 +225,7 @@ impl<'a> TaskSource<'a> {
             .filter(|_| phase == Phase::Running);
         Node {
             id: entry.id,
+            hide_id: false,
             parent: entry.parent,
             depth: entry.depth,
             label: if info.is_nil() {

@@ -18,6 +18,21 @@ pub struct TreeView {
     summary: ProgressBar,
     /// One bar per node id, and the phase it was last drawn in.
     bars: HashMap<i64, (ProgressBar, Phase)>,
+    /// The summary bar's figures: finished, total, and the text beside them.
+    status: fn(&[Node]) -> (usize, usize, String),
+}
+
+/// Every node counts: finished of all, then how many are free, open and failed.
+fn task_status(nodes: &[Node]) -> (usize, usize, String) {
+    let count = |phase: Phase| nodes.iter().filter(|n| n.phase == phase).count();
+    let done = nodes.iter().filter(|n| n.phase.is_done()).count();
+    let text = format!(
+        "{} free  {} open  {} failed",
+        count(Phase::Waiting),
+        count(Phase::Running),
+        count(Phase::Failed)
+    );
+    (done, nodes.len(), text)
 }
 
 impl Default for TreeView {
@@ -63,7 +78,12 @@ fn line(node: &Node) -> String {
     } else {
         format!("{}└─ ", "   ".repeat(node.depth - 1))
     };
-    let mut text = format!("{branch}{} {}  {}", node.id, node.label, node.display_state());
+    let title = if node.hide_id {
+        node.label.clone()
+    } else {
+        format!("{} {}", node.id, node.label)
+    };
+    let mut text = format!("{branch}{title}  {}", node.display_state());
     if let Some((done, total)) = node.progress {
         text.push_str(&format!("  [{done}/{total}]"));
     }
@@ -90,7 +110,14 @@ impl TreeView {
             multi,
             summary,
             bars: HashMap::new(),
+            status: task_status,
         }
+    }
+
+    /// Replaces what the summary bar counts and says.
+    pub fn with_status(mut self, status: fn(&[Node]) -> (usize, usize, String)) -> TreeView {
+        self.status = status;
+        self
     }
 
     fn restyle(bar: &ProgressBar, node: &Node) {
@@ -151,17 +178,10 @@ impl View for TreeView {
                 }
             }
         }
-        let count = |phase: Phase| nodes.iter().filter(|n| n.phase == phase).count();
-        let done = nodes.iter().filter(|n| n.phase.is_done()).count();
-        self.summary
-            .set_length(u64::try_from(nodes.len()).unwrap_or(u64::MAX));
+        let (done, total, text) = (self.status)(nodes);
+        self.summary.set_length(u64::try_from(total).unwrap_or(u64::MAX));
         self.summary.set_position(u64::try_from(done).unwrap_or(u64::MAX));
-        self.summary.set_message(format!(
-            "{} free  {} open  {} failed",
-            count(Phase::Waiting),
-            count(Phase::Running),
-            count(Phase::Failed)
-        ));
+        self.summary.set_message(text);
         Ok(())
     }
 
@@ -174,7 +194,7 @@ impl View for TreeView {
         for node in failed {
             if let Some(failure) = &node.failure {
                 self.multi
-                    .println(format!("{} {}: {failure}", node.id, node.label))?;
+                    .println(format!("{}: {failure}", node.title().trim_start()))?;
             }
         }
         Ok(())
