@@ -688,7 +688,11 @@ fn run_task(host: &Host, task_id: i64, fail: bool) {
     thread::sleep(pause);
     let child = host.subtask(task_id, 1);
     thread::sleep(pause);
-    for task in host.take() {
+    // Taken, then opened a pause later: both watchers see ASSIGNED (a quick open would show
+    // it to whichever happens to poll in between).
+    let taken = host.take();
+    thread::sleep(pause);
+    for task in taken {
         host.open(task);
     }
     host.upload(child, "task.log", "child\n");
