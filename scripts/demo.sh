@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds Kiln, starts a development hub (managed
 # PostgreSQL, topdir, admin user, certificates) with one builder in .kiln-dev, shows the stock
-# koji client talking to it, runs a sample RPM build from a git repository, and keeps the hub
-# running until Ctrl-C.
+# koji client talking to it, runs a sample RPM build and a sample module build from git
+# repositories, and keeps the hub running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -92,6 +92,71 @@ commit=$(git -C "$work/hello.git" rev-parse HEAD)
 "${admin[@]}" build --wait demo "git+file://$work/hello.git#$commit"
 "${koji[@]}" buildinfo "hello-1.0-$release.demo"
 "${koji[@]}" list-tagged demo-dest
+
+echo "== a sample module build (two components in two batches, built by the same builder)"
+kiln=(target/release/kiln -c "$dir/koji.conf" --user admin --password "$password")
+# The platform the module builds on: the demo build tag, imported as a bootstrap module.
+"${kiln[@]}" module-import --tag demo-build platform:demo
+stamp=$(date +%Y%m%d%H%M%S)
+for name in demo-lib demo-app; do
+    rm -rf "$work/rpms/$name"
+    mkdir -p "$work/rpms/$name"
+    requires=""
+    [ "$name" = demo-app ] && requires="BuildRequires: demo-lib"
+    cat > "$work/rpms/$name/$name.spec" <<SPEC
+Name: $name
+Version: 1.0
+Release: 1%{?dist}
+Summary: $name, part of the demo module
+License: MIT
+BuildArch: noarch
+$requires
+%description
+$name, built in a module by Kiln.
+%prep
+%build
+%install
+mkdir -p %{buildroot}/usr/share/$name
+echo "$name $stamp" > %{buildroot}/usr/share/$name/$name.txt
+%files
+/usr/share/$name
+SPEC
+    git -C "$work/rpms/$name" init -q -b main
+    git -C "$work/rpms/$name" add -A
+    git -C "$work/rpms/$name" -c user.name=demo -c user.email=demo@kiln.invalid commit -q -m "$name $stamp"
+done
+module_dir="$work/modules/demo-module"
+rm -rf "$module_dir"
+mkdir -p "$module_dir"
+cat > "$module_dir/demo-module.yaml" <<YAML
+document: modulemd
+version: 2
+data:
+  summary: The Kiln demo module
+  description: Two packages, the second built against the first.
+  license:
+    module: [MIT]
+  dependencies:
+  - buildrequires:
+      platform: [demo]
+    requires:
+      platform: [demo]
+  components:
+    rpms:
+      demo-lib:
+        rationale: The library.
+        repository: git+file://$work/rpms/demo-lib
+        buildorder: 0
+      demo-app:
+        rationale: Needs the library to build.
+        repository: git+file://$work/rpms/demo-app
+        buildorder: 10
+YAML
+git -C "$module_dir" init -q -b main
+git -C "$module_dir" add -A
+git -C "$module_dir" -c user.name=demo -c user.email=demo@kiln.invalid commit -q -m "demo module $stamp"
+module_commit=$(git -C "$module_dir" rev-parse HEAD)
+"${kiln[@]}" module-build --watch --interval 2 "git+file://$module_dir?#$module_commit" main
 
 echo
 echo "The hub keeps running at http://$listen/kojihub; press Ctrl-C to stop."
