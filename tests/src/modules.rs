@@ -93,7 +93,7 @@ impl ModuleCluster {
              [repos]\ndebounce_seconds = 0.2\ncheck_interval_seconds = 1.0\n\n\
              [mbs]\nnum_concurrent_builds = {concurrent}\n\
              scmurls = [\"git+file://\"]\nrpms_default_repository = \"git+file://{rpms}/\"\n\
-             rpms_allow_repository = true\n",
+             rpms_allow_repository = true\nmodules_allow_scratch = true\n",
             state = files.join("state").display().to_string(),
             topdir = topdir.display().to_string(),
             timeout = options.host_timeout_seconds,
@@ -172,9 +172,14 @@ impl ModuleCluster {
 
     /// Submits a module from its SCM URL (branch `master`) as `admin`; returns its id.
     pub fn submit(&self, scmurl: &str) -> i64 {
+        self.submit_with(scmurl, false)
+    }
+
+    /// Submits a module, as a scratch build when `scratch`; returns its id.
+    pub fn submit_with(&self, scmurl: &str, scratch: bool) -> i64 {
         let (status, answer) = mbs_post(
             &format!("{}module-builds/", self.api),
-            &serde_json::json!({ "scmurl": scmurl, "branch": "master" }),
+            &serde_json::json!({ "scmurl": scmurl, "branch": "master", "scratch": scratch }),
         );
         assert_eq!(status, 201, "{answer}");
         answer["id"].as_i64().unwrap()

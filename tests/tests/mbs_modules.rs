@@ -441,3 +441,31 @@ async fn a_new_build_reuses_the_components_before_the_first_change() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scratch_module_is_built_into_scrmod_tags_and_stays_done() {
+    with_cluster(ClusterOptions::default(), |cluster| {
+        cluster.component("scratchy", &noarch_spec("scratchy", "", "", ""));
+        let scmurl = cluster.module_repo("trial", &modulemd(&[("scratchy", 0)]));
+        let module_id = cluster.submit_with(&scmurl, true);
+        let module = cluster.wait_state(module_id, &["done", "ready"], Duration::from_secs(600));
+        assert_eq!(module["state_name"], "done", "{module}");
+        assert_eq!(module["scratch"], true);
+        let tag = module["koji_tag"].as_str().unwrap();
+        assert!(
+            tag.starts_with("scrmod-trial-master-") && tag.ends_with(&format!("+{module_id}")),
+            "{tag}"
+        );
+        let nvr = module["tasks"]["rpms"]["scratchy"]["nvr"].as_str().unwrap();
+        assert!(nvr.contains(".scrmod+"), "{nvr}");
+        // The parent task ends with the module done, and it stays done.
+        let parent = cluster.parent_task(module_id);
+        eventually(Duration::from_secs(120), "the parent task to close", || {
+            let state = task_info(cluster, parent).get("state").and_then(Value::as_i64);
+            assert_ne!(state, Some(5), "the moduleBuild task failed");
+            (state == Some(2)).then_some(())
+        });
+        assert_eq!(cluster.module(module_id)["state_name"], "done");
+    })
+    .await;
+}
