@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use common::xmlrpc::Value;
 use kiln_tests::cluster::{eventually, unfinished_tasks};
-use kiln_tests::modules::{ClusterOptions, ModuleCluster, mbs_patch, modulemd, noarch_spec, with_cluster};
+use kiln_tests::modules::{
+    ClusterOptions, ModuleCluster, mbs_get, mbs_patch, modulemd, noarch_spec, with_cluster,
+};
 
 const DEVEL: &str = "%package devel\nSummary: headers\n\n%description devel\nHeaders.\n\n";
 
@@ -195,6 +197,19 @@ async fn a_module_of_eight_packages_in_three_levels_builds_to_ready() {
         );
         let repomd = std::fs::read_to_string(latest.join(format!("{arch}/repodata/repomd.xml"))).unwrap();
         assert!(repomd.contains("type=\"modules\""), "{repomd}");
+
+        // MBS's final per-arch modulemd, and its answer for an unknown build.
+        let (status, finals) = mbs_get(&format!("{}final-modulemd/{module_id}", cluster.api));
+        assert_eq!(status, 200, "{finals}");
+        let document = finals[arch].as_str().unwrap();
+        assert!(document.contains(&format!("arch: {arch}")), "{document}");
+        assert!(
+            document.contains(&format!("{}.noarch", nvr.replacen("-1.0-", "-0:1.0-", 1))),
+            "{document}"
+        );
+        let (status, missing) = mbs_get(&format!("{}final-modulemd/999999", cluster.api));
+        assert_eq!(status, 400, "{missing}");
+        assert_eq!(missing["message"], "The module could not be found");
 
         // The parent task made the nine builds.
         let children = cluster

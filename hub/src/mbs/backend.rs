@@ -754,9 +754,36 @@ fn write_atomically(dir: &std::path::Path, name: &str, data: &[u8]) -> Result<()
 /// The module's final modulemd: the stored document with `artifacts.rpms` listing every RPM
 /// (sources included) of its non-build-time components, as `N-E:V-R.A`.
 async fn final_modulemd(client: &db::Client, module: &Module) -> Result<String> {
-    let mut stream = module.stream.clone();
+    final_document(client, &module.stream, &module.components, None).await
+}
+
+/// MBS's `final-modulemd/<id>`: per arch of the module, its modulemd with `arch` set and the
+/// artifacts of that arch (plus `noarch` and sources) of its COMPLETE components.
+pub async fn final_modulemds(client: &db::Client, row: &ModuleBuildRow) -> Result<BTreeMap<String, String>> {
+    let stream = parse_stream(&row.modulemd, ParseMode::Lenient).map_err(|e| {
+        Error::Generic(format!(
+            "module build {}: its modulemd does not parse: {e}",
+            row.id
+        ))
+    })?;
+    let components = modules::components_of(client, &[row.id]).await?;
+    let mut documents = BTreeMap::new();
+    for arch in &row.arches {
+        let text = final_document(client, &stream, &components, Some(arch)).await?;
+        documents.insert(arch.clone(), text);
+    }
+    Ok(documents)
+}
+
+async fn final_document(
+    client: &db::Client,
+    stream: &ModuleStream,
+    components: &[ComponentBuildRow],
+    arch: Option<&str>,
+) -> Result<String> {
+    let mut stream = stream.clone();
     let mut build_ids = Vec::new();
-    for component in &module.components {
+    for component in components {
         if component.build_time_only || component.state != Some(BuildState::Complete) {
             continue;
         }
@@ -771,7 +798,9 @@ async fn final_modulemd(client: &db::Client, module: &Module) -> Result<String> 
     let rpms = db::rpms::list(client, &filter, &db::query::QueryOpts::default()).await?;
     stream.artifacts.rpms = rpms
         .into_iter()
-        .map(|(rpm, _)| {
+        .map(|(rpm, _)| rpm)
+        .filter(|rpm| arch.is_none_or(|arch| [arch, "noarch", "src"].contains(&rpm.arch.as_str())))
+        .map(|rpm| {
             format!(
                 "{}-{}:{}-{}.{}",
                 rpm.name,
@@ -782,6 +811,9 @@ async fn final_modulemd(client: &db::Client, module: &Module) -> Result<String> 
             )
         })
         .collect();
+    if let Some(arch) = arch {
+        stream.arch = Some(arch.to_owned());
+    }
     stream
         .emit()
         .map_err(|e| Error::Generic(format!("the final modulemd does not validate: {e}")))

@@ -122,6 +122,7 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
             json!({"version": env!("CARGO_PKG_VERSION"), "api_version": 2, "auth_method": "kerberos"}),
         )),
         (Method::GET, ["rebuild-strategies"]) => Ok((200, rebuild_strategies(&ctx))),
+        (Method::GET, ["final-modulemd", id]) => final_modulemd(&context, id).await,
         (Method::POST, ["import-module"]) => match read_json(body).await {
             Ok(value) => import_module(&context, &value).await,
             Err(error) => Err(error),
@@ -129,7 +130,8 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         (
             _,
             [
-                "module-builds" | "component-builds" | "about" | "rebuild-strategies" | "import-module",
+                "module-builds" | "component-builds" | "about" | "rebuild-strategies" | "import-module"
+                | "final-modulemd",
                 ..,
             ],
         ) => Err(ApiError::new(
@@ -144,6 +146,16 @@ pub async fn route(ctx: Arc<Ctx>, peer: Arc<Peer>, request: Request<Incoming>) -
         Ok((status, value)) => json_response(status, &value, method == Method::GET),
         Err(error) => error_response(&error),
     }
+}
+
+/// `GET final-modulemd/<id>`: `{"<arch>": "<modulemd>"}` (MBS's final per-arch documents);
+/// an unknown id is a 400, as in MBS.
+async fn final_modulemd(request: &ApiRequest<'_>, id: &str) -> Result<(u16, Value), ApiError> {
+    let missing = || ApiError::bad_request("The module could not be found");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let row = modules::get(request.client, id).await?.ok_or_else(missing)?;
+    let documents = crate::mbs::backend::final_modulemds(request.client, &row).await?;
+    Ok((200, json!(documents)))
 }
 
 async fn read_json(body: Incoming) -> Result<Value, ApiError> {
