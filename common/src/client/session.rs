@@ -528,7 +528,8 @@ impl ClientSession {
 
     /// A JSON request to a REST endpoint of the same hub (the Module Build Service API), with
     /// this session's TLS settings and, when logged in, its session headers. Returns the HTTP
-    /// status and the body text; non-2xx statuses are not errors here.
+    /// status and the body text; non-2xx statuses are not errors here. GETs are retried on
+    /// transport errors as calls are (`max_retries`, `retry_interval`).
     pub fn rest(&self, method: &str, url: &str, body: Option<&str>) -> Result<(u16, String), ClientError> {
         let credentials = self
             .credentials
@@ -541,28 +542,46 @@ impl ClientSession {
             headers.push(("Koji-Session-Id".to_owned(), session_id.to_string()));
             headers.push(("Koji-Session-Key".to_owned(), key));
         }
-        let response = match (method, body) {
-            ("GET", _) => {
+        if method == "GET" {
+            // Reads repeat safely: transport errors (a hub restarting) are retried like calls.
+            let mut attempt = 0;
+            loop {
                 let mut request = self.agent.get(url);
                 for (name, value) in &headers {
                     request = request.header(name.as_str(), value.as_str());
                 }
-                request.call()
-            }
-            (_, body) => {
-                let mut request = match method {
-                    "PATCH" => self.agent.patch(url),
-                    "PUT" => self.agent.put(url),
-                    _ => self.agent.post(url),
-                };
-                for (name, value) in &headers {
-                    request = request.header(name.as_str(), value.as_str());
+                let outcome = request
+                    .call()
+                    .map_err(|e| transport(url, &e))
+                    .and_then(|mut response| {
+                        let status = response.status().as_u16();
+                        let text = response
+                            .body_mut()
+                            .read_to_string()
+                            .map_err(|e| transport(url, &e))?;
+                        Ok((status, text))
+                    });
+                match outcome {
+                    Err(error @ ClientError::Transport { .. }) if attempt < self.config.max_retries => {
+                        attempt += 1;
+                        warn!(attempt, error = %error, "request failed, retrying: {error}");
+                        std::thread::sleep(self.config.retry_interval);
+                    }
+                    other => return other,
                 }
-                request
-                    .header("Content-Type", "application/json")
-                    .send(body.unwrap_or("{}").as_bytes())
             }
+        }
+        let mut request = match method {
+            "PATCH" => self.agent.patch(url),
+            "PUT" => self.agent.put(url),
+            _ => self.agent.post(url),
         };
+        for (name, value) in &headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request
+            .header("Content-Type", "application/json")
+            .send(body.unwrap_or("{}").as_bytes());
         let mut response = response.map_err(|e| transport(url, &e))?;
         let status = response.status().as_u16();
         let text = response
@@ -739,5 +758,57 @@ mod tests {
     #[test]
     fn urlencode_reserved() {
         assert_eq!(urlencode("tasks/1/2 a&b"), "tasks%2F1%2F2%20a%26b");
+    }
+
+    #[test]
+    fn rest_reads_retry_transport_errors_and_writes_do_not() {
+        use std::io::{Read, Write};
+        // A server that drops its first connection and answers the second.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/module-build-service/1/about/",
+            listener.local_addr().unwrap()
+        );
+        let server = std::thread::spawn(move || {
+            let (first, _) = listener.accept().unwrap();
+            drop(first);
+            let (mut second, _) = listener.accept().unwrap();
+            let mut request = [0_u8; 4096];
+            let _ = second.read(&mut request).unwrap();
+            let body = "{\"api_version\": 2}";
+            write!(
+                second,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        });
+        let mut config = ClientConfig::new(url.clone());
+        config.max_retries = 2;
+        config.retry_interval = Duration::from_millis(10);
+        let session = ClientSession::new(config).unwrap();
+        let (status, text) = session.rest("GET", &url, None).unwrap();
+        assert_eq!((status, text.as_str()), (200, "{\"api_version\": 2}"));
+        server.join().unwrap();
+
+        // A write is not repeated: the dropped connection is the caller's error.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/module-build-service/1/module-builds/",
+            listener.local_addr().unwrap()
+        );
+        let server = std::thread::spawn(move || {
+            let (first, _) = listener.accept().unwrap();
+            drop(first);
+        });
+        let mut config = ClientConfig::new(url.clone());
+        config.max_retries = 2;
+        config.retry_interval = Duration::from_millis(10);
+        let session = ClientSession::new(config).unwrap();
+        assert!(matches!(
+            session.rest("POST", &url, Some("{}")),
+            Err(ClientError::Transport { .. })
+        ));
+        server.join().unwrap();
     }
 }
