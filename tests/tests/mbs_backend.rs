@@ -3,72 +3,28 @@
 //! and takes the module to `build` with its tags, target and inheritance in place. (Whole
 //! module builds are in `mbs_modules.rs`.)
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use common::xmlrpc::Value;
 use hub::test_clients::{blocking, login};
 use hub::testing::{TestHub, TestHubOptions};
 use kiln_tests::cluster::{Builder, BuilderOptions, assert_clean, eventually, new_marker, unfinished_tasks};
+use kiln_tests::modules;
 
 /// The module MBS's own tests submit: three components in two batches.
 const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-fn repo(dir: &Path, files: &[(&str, &str)]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    git(dir, &["init", "-q", "-b", "master"]);
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-        git(dir, &["add", name]);
-    }
-    git(dir, &["commit", "-q", "-m", "init"]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// POSTs `body` to the MBS API as `admin` (HTTP Basic from the loopback address), or GETs
-/// without one; returns the status and the JSON answer.
+/// POSTs `body` to the MBS API as `admin`, or GETs without one; returns the status and the
+/// JSON answer.
 fn mbs(url: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "admin:pw");
-    let header = format!("Basic {auth}");
-    let response = match body {
-        Some(body) => agent
-            .post(url)
-            .header("Authorization", &header)
-            .send_json(body)
-            .unwrap(),
-        None => agent.get(url).call().unwrap(),
-    };
-    let status = response.status().as_u16();
-    let answer: serde_json::Value = response.into_body().read_json().unwrap();
-    (status, answer)
+    match body {
+        Some(body) => modules::mbs_post(url, body),
+        None => modules::mbs_get(url),
+    }
 }
 
 fn cancel(url: &str) {
-    let (status, answer) = kiln_tests::modules::mbs_patch(url, &serde_json::json!({ "state": "failed" }));
+    let (status, answer) = modules::mbs_patch(url, &serde_json::json!({ "state": "failed" }));
     assert!(status == 200 || status == 400, "{status} {answer}");
 }
 
@@ -106,13 +62,13 @@ async fn a_builder_runs_module_build_and_the_module_reaches_build() {
             .unwrap();
         let (status, imported) = mbs(
             &format!("{api}import-module/"),
-            Some(&serde_json::json!({ "modulemd": kiln_tests::modules::platform("f28-build") })),
+            Some(&serde_json::json!({ "modulemd": modules::platform("f28-build") })),
         );
         assert_eq!(status, 201, "{imported}");
         for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
-            repo(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
+            modules::commit_files(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
         }
-        let commit = repo(
+        let commit = modules::commit_files(
             &git_dir.join("modules/testmodule"),
             &[("testmodule.yaml", TESTMODULE)],
         );

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::xmlrpc::{Struct, Value};
@@ -16,6 +15,7 @@ use hub::test_clients::{blocking, login};
 use hub::test_rpms::build_noarch;
 use hub::testing::{TestHub, TestHubOptions};
 use kiln_tests::cluster::{Builder, BuilderOptions, assert_clean, eventually, new_marker};
+use kiln_tests::modules;
 use kiln_tests::webdriver::Browser;
 use kiln_tests::{KojiCli, Output};
 
@@ -69,57 +69,16 @@ return {
 /// The module MBS's own tests submit: three components in two batches.
 const TESTMODULE: &str = include_str!("../../common/src/modulemd/fixtures/mbs-testmodule_v2.yaml");
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-fn repo(dir: &Path, files: &[(&str, &str)]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    git(dir, &["init", "-q", "-b", "master"]);
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-        git(dir, &["add", name]);
-    }
-    git(dir, &["commit", "-q", "-m", "init"]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// POSTs JSON to the MBS API as `admin` (HTTP Basic from the loopback address).
+/// POSTs JSON to the MBS API as `admin`; the answer must be a 201.
 fn mbs_post(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "admin:pw");
-    let response = agent
-        .post(&format!("{base}/module-build-service/1/{path}"))
-        .header("Authorization", &format!("Basic {auth}"))
-        .send_json(body)
-        .unwrap();
-    let status = response.status().as_u16();
-    let answer: serde_json::Value = response.into_body().read_json().unwrap();
+    let (status, answer) = modules::mbs_post(&format!("{base}/module-build-service/1/{path}"), body);
     assert_eq!(status, 201, "POST {path}: {answer}");
     answer
 }
 
 /// Cancels a module build as `admin`; returns the status.
 fn mbs_patch(base: &str, path: &str) -> u16 {
-    let (status, _) = kiln_tests::modules::mbs_patch(
+    let (status, _) = modules::mbs_patch(
         &format!("{base}/module-build-service/1/{path}"),
         &serde_json::json!({ "state": "failed" }),
     );
@@ -132,12 +91,12 @@ fn submit_module(base: &str, git_dir: &Path) -> i64 {
     mbs_post(
         base,
         "import-module/",
-        &serde_json::json!({ "modulemd": kiln_tests::modules::platform("f28-build") }),
+        &serde_json::json!({ "modulemd": modules::platform("f28-build") }),
     );
     for package in ["perl-List-Compare", "perl-Tangerine", "tangerine"] {
-        repo(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
+        modules::commit_files(&git_dir.join("rpms").join(package), &[("x.spec", package)]);
     }
-    let commit = repo(
+    let commit = modules::commit_files(
         &git_dir.join("modules/testmodule"),
         &[("testmodule.yaml", TESTMODULE)],
     );
