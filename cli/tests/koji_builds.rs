@@ -2,6 +2,8 @@
 //! with the stock client, `tag-build` tasks the test runs as the build host, the listings
 //! (`list-tagged`, `latest-build`, `buildinfo`, `list-builds`), `untag-build` and `build`.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -10,41 +12,8 @@ use common::xmlrpc::{Value, encode_response};
 use hub::test_clients::{add_host, blocking, check_in, login};
 use hub::test_rpms::build_noarch;
 use hub::testing::TestHub;
-use kiln_tests::{KojiCli, Output};
-
-fn kiln(config: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("HOME", config.parent().unwrap())
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Digits replaced by `N`, so runs that made their own tasks compare.
-fn masked(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('N');
-            }
-            in_number = true;
-        } else {
-            in_number = false;
-            out.push(c);
-        }
-    }
-    out
-}
+use kiln_tests::KojiCli;
+use support::{kiln, masked};
 
 /// Runs every waiting `tagBuild` task as the build host does: `host.tagBuild`, then close.
 fn run_tag_tasks(host: &ClientSession) -> usize {

@@ -2,6 +2,8 @@
 //! (a request, or a `newRepo` task with `--make-task`), `request-repo` and `wait-repo`, with
 //! the test playing the build host that makes the repo.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -11,40 +13,7 @@ use hub::config::RepoConfig;
 use hub::test_clients::{add_host, blocking, check_in, login};
 use hub::testing::{TestHub, TestHubOptions};
 use kiln_tests::{KojiCli, Output};
-
-fn kiln(config: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("HOME", config.parent().unwrap())
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Digits replaced by `N`, so runs that made their own tasks compare.
-fn masked(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('N');
-            }
-            in_number = true;
-        } else {
-            in_number = false;
-            out.push(c);
-        }
-    }
-    out
-}
+use support::{kiln, masked};
 
 /// Plays a builder through a newRepo task: open, `host.repoInit`, one `repomd.xml` per arch,
 /// `host.repoDone`, close. Returns the repo id.
