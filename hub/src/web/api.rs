@@ -62,6 +62,39 @@ impl<'a> Api<'a> {
         self.session.as_ref()
     }
 
+    /// One page of a listing method called with keyword `filters` (`order`, `offset`
+    /// `start`, `limit` in `queryOpts`) and the count of all its rows (`countOnly`).
+    pub async fn page_of(
+        &self,
+        method: &str,
+        filters: Vec<(&str, Value)>,
+        order: &str,
+        start: i64,
+        limit: i64,
+    ) -> Result<(Value, i64)> {
+        let mut counted = filters.clone();
+        counted.push((
+            "queryOpts",
+            Value::Struct(Struct::from([("countOnly".to_owned(), Value::Bool(true))])),
+        ));
+        let mut listed = filters;
+        listed.push((
+            "queryOpts",
+            Value::Struct(Struct::from([
+                ("order".to_owned(), Value::from(order)),
+                ("offset".to_owned(), Value::Int(start)),
+                ("limit".to_owned(), Value::Int(limit)),
+            ])),
+        ));
+        let rows = self.read(method, vec![kwargs(listed)]).await?;
+        let total = self
+            .read(method, vec![kwargs(counted)])
+            .await?
+            .as_i64()
+            .unwrap_or_default();
+        Ok((rows, total))
+    }
+
     /// Calls a method without a transaction. Some methods registered as writing only write
     /// with certain arguments (`getPackage` with `create`); called here they get no
     /// transaction, so a write attempt fails instead of happening.

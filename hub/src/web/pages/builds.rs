@@ -71,25 +71,7 @@ pub async fn builds(page: &mut PageRequest<'_>) -> WebResult<String> {
     if let Some(prefix) = prefix {
         args.push(("prefix", Value::from(prefix)));
     }
-    let mut counted = args.clone();
-    counted.push((
-        "queryOpts",
-        Value::Struct(Struct::from([("countOnly".to_owned(), Value::Bool(true))])),
-    ));
-    args.push((
-        "queryOpts",
-        Value::Struct(Struct::from([
-            ("order".to_owned(), Value::from(order)),
-            ("offset".to_owned(), Value::Int(start)),
-            ("limit".to_owned(), Value::Int(PER_PAGE)),
-        ])),
-    ));
-    let listed = api.read("listBuilds", vec![kwargs(args)]).await?;
-    let total = api
-        .read("listBuilds", vec![kwargs(counted)])
-        .await?
-        .as_i64()
-        .unwrap_or_default();
+    let (listed, total) = api.page_of("listBuilds", args, order, start, PER_PAGE).await?;
     let shown = listed.as_array().map_or(0, <[Value]>::len);
     let params = vec![
         ("userID", user_id.map(|u| u.to_string()).unwrap_or_default()),

@@ -1,6 +1,6 @@
 //! `packages` (all packages, a tag's or a user's) and `packageinfo?packageID=`.
 
-use common::xmlrpc::{Struct, Value};
+use common::xmlrpc::Value;
 
 use super::{PER_PAGE, Pager, int_of, jinja, order_links};
 use crate::web::api::kwargs;
@@ -50,25 +50,7 @@ pub async fn packages(page: &mut PageRequest<'_>) -> WebResult<String> {
     if let Some(prefix) = prefix {
         args.push(("prefix", Value::from(prefix)));
     }
-    let mut counted = args.clone();
-    counted.push((
-        "queryOpts",
-        Value::Struct(Struct::from([("countOnly".to_owned(), Value::Bool(true))])),
-    ));
-    args.push((
-        "queryOpts",
-        Value::Struct(Struct::from([
-            ("order".to_owned(), Value::from(order)),
-            ("offset".to_owned(), Value::Int(start)),
-            ("limit".to_owned(), Value::Int(PER_PAGE)),
-        ])),
-    ));
-    let listed = api.read("listPackages", vec![kwargs(args)]).await?;
-    let total = api
-        .read("listPackages", vec![kwargs(counted)])
-        .await?
-        .as_i64()
-        .unwrap_or_default();
+    let (listed, total) = api.page_of("listPackages", args, order, start, PER_PAGE).await?;
     let shown = listed.as_array().map_or(0, <[Value]>::len);
     let params = vec![
         ("tagID", tag_id.map(|t| t.to_string()).unwrap_or_default()),
