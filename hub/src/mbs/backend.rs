@@ -209,6 +209,7 @@ pub async fn step(tx: &Tx<'_>, input: &StepInput) -> Result<Step> {
     if module.row.batch == 0 {
         module.row.batch = 1;
         components::set_batch(tx, module_id, 1).await?;
+        weigh_batch(tx, &mut module, 1).await?;
     }
     loop {
         let batch = module.row.batch;
@@ -256,6 +257,7 @@ pub async fn step(tx: &Tx<'_>, input: &StepInput) -> Result<Step> {
             module.id = module_id,
             "module build {module_id} starts batch {next}"
         );
+        weigh_batch(tx, &mut module, next).await?;
         reuse_components(tx, &mut module, next).await?;
     }
 }
@@ -411,7 +413,12 @@ async fn start_batch(tx: &Tx<'_>, input: &StepInput, module: &mut Module) -> Res
     if waiting.is_empty() {
         return Ok(None);
     }
-    let waiting = heaviest_first(tx, module, waiting).await?;
+    let mut waiting = waiting;
+    waiting.sort_by(|a, b| {
+        module.components[*b]
+            .weight
+            .total_cmp(&module.components[*a].weight)
+    });
     let mut building = components::building_count(tx).await?;
     for index in waiting {
         let component = module.components[index].clone();
@@ -460,11 +467,10 @@ pub fn weight_from_duration(average_seconds: Option<f64>) -> f64 {
     1.5 + (0.75 * hours).min(4.5)
 }
 
-/// Weighs the waiting components from their packages' past builds (recorded on the rows) and
-/// orders them heaviest first; ties keep their order.
-async fn heaviest_first(tx: &Tx<'_>, module: &mut Module, waiting: Vec<usize>) -> Result<Vec<usize>> {
-    for &index in &waiting {
-        let component = &mut module.components[index];
+/// Weighs a batch's components from their packages' past builds when the batch begins (the
+/// weights order submissions within it, heaviest first).
+async fn weigh_batch(tx: &Tx<'_>, module: &mut Module, batch: i32) -> Result<()> {
+    for component in module.components.iter_mut().filter(|c| c.batch == batch) {
         let package =
             db::names::lookup(tx, Registry::Package, &NameOrId::Name(component.package.clone())).await?;
         let average = match package {
@@ -477,13 +483,7 @@ async fn heaviest_first(tx: &Tx<'_>, module: &mut Module, waiting: Vec<usize>) -
             component.weight = weight;
         }
     }
-    let mut ordered = waiting;
-    ordered.sort_by(|a, b| {
-        module.components[*b]
-            .weight
-            .total_cmp(&module.components[*a].weight)
-    });
-    Ok(ordered)
+    Ok(())
 }
 
 /// Creates the component's `build` task under the module's parent task: the module's target,
