@@ -2,6 +2,7 @@
 //! to the hub, always at `info`, since it is the task's record for users) and to stderr. Stderr
 //! honours `RUST_LOG` and defaults to `info`.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub fn init_daemon() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }
@@ -39,6 +41,7 @@ pub fn init_task(log_file: &Path) -> Result<()> {
         .with_filter(LevelFilter::INFO);
     let to_stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(filter());
     let _ = tracing_subscriber::registry()

@@ -220,6 +220,7 @@ CREATE TABLE task (
 );
 CREATE INDEX task_by_state ON task(state);
 CREATE INDEX task_by_host ON task(host_id) WHERE host_id IS NOT NULL;
+CREATE INDEX task_active_by_host ON task(host_id) WHERE state IN (1, 4);
 CREATE INDEX task_by_parent ON task(parent) WHERE parent IS NOT NULL;
 CREATE INDEX task_free_queue ON task(priority, create_time, id) WHERE state = 0;
 CREATE INDEX task_by_owner ON task(owner);
@@ -878,4 +879,4 @@ CREATE TABLE component_builds_trace (
 );
 CREATE INDEX component_builds_trace_by_component ON component_builds_trace(component_id);
 
-INSERT INTO kiln_schema (version) VALUES (10);
+INSERT INTO kiln_schema (version) VALUES (11);

@@ -222,6 +222,17 @@ async fn expired_sessions_fault_and_the_client_renews() {
     .await
     .unwrap();
     let url = hub.url();
+    let expired_key = key.clone();
+    let write_url = url.clone();
+    let body = blocking(move || post_with_callnum(&write_url, id, &expired_key, 99, "createTag").1).await;
+    assert_eq!(fault_of(&body).map(|f| f.0), Some(FaultCode::AuthExpired.code()));
+    // The expiry stands although the writing call that found it failed.
+    let expired: bool = db
+        .query_one("SELECT expired FROM sessions WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(expired, "the session is marked expired");
     let (renewed_id, user) = blocking(move || {
         let (_, body) = post_with_callnum(&url, id, &key, 100, "getLoggedInUser");
         assert_eq!(
@@ -379,7 +390,11 @@ async fn multicall_sub_calls_stand_or_fall_alone() {
             .multicall(vec![
                 call("createUser", vec![Value::from("ivy")]),
                 call("createUser", vec![Value::from("ivy")]),
+                // After a rolled-back sub-call, and before another one.
+                call("createUser", vec![Value::from("jo")]),
+                call("createUser", vec![Value::from("jo")]),
                 call("noSuchMethod", vec![]),
+                call("createUser", vec![Value::from("kim")]),
                 call("getUser", vec![Value::from("ivy")]),
             ])
             .unwrap();
@@ -393,12 +408,15 @@ async fn multicall_sub_calls_stand_or_fall_alone() {
         results[1].as_ref().unwrap_err().message,
         "user ivy already exists"
     );
+    assert!(results[2].is_ok());
+    assert_eq!(results[3].as_ref().unwrap_err().message, "user jo already exists");
     assert_eq!(
-        results[2].as_ref().unwrap_err().message,
+        results[4].as_ref().unwrap_err().message,
         "Invalid method: noSuchMethod"
     );
+    assert!(results[5].is_ok());
     assert_eq!(
-        results[3].as_ref().unwrap().get("name"),
+        results[6].as_ref().unwrap().get("name"),
         Some(&Value::from("ivy"))
     );
     let names: Vec<&str> = users
@@ -407,7 +425,7 @@ async fn multicall_sub_calls_stand_or_fall_alone() {
         .iter()
         .filter_map(|u| u.get("name").and_then(Value::as_str))
         .collect();
-    assert_eq!(names, vec!["admin", "ivy"]);
+    assert_eq!(names, vec!["admin", "ivy", "jo", "kim"]);
 }
 
 #[tokio::test]

@@ -95,11 +95,39 @@ pub async fn validate(
     peer: &Peer,
     read_only: bool,
 ) -> Result<Option<Session>> {
+    check(ctx, client, headers, method, peer, read_only, false).await
+}
+
+/// Validates the session of a writing call and begins the call's transaction, in the same
+/// round trip as the session's lookup. The transaction is open whatever the outcome: the caller
+/// rolls it back when this fails.
+pub async fn validate_and_begin(
+    ctx: &Ctx,
+    client: &db::Client,
+    headers: &SessionHeaders,
+    method: &str,
+    peer: &Peer,
+) -> Result<Option<Session>> {
+    check(ctx, client, headers, method, peer, false, true).await
+}
+
+async fn check(
+    ctx: &Ctx,
+    client: &db::Client,
+    headers: &SessionHeaders,
+    method: &str,
+    peer: &Peer,
+    read_only: bool,
+    begin: bool,
+) -> Result<Option<Session>> {
     let (Some(session_id), Some(key)) = (headers.id, headers.key.as_deref()) else {
+        if begin {
+            client.batch_execute("BEGIN").await?;
+        }
         return Ok(None);
     };
     let renewal = i64::try_from(ctx.config.auth.session_renewal_minutes).unwrap_or(i64::MAX);
-    let Some(found) = db::sessions::lookup(client, session_id, key, renewal).await? else {
+    let Some(found) = db::sessions::lookup(client, session_id, key, renewal, begin).await? else {
         debug!(session.id = session_id, "no open session with that id and key");
         return Err(Error::InvalidSession);
     };
@@ -110,6 +138,10 @@ pub async fn validate(
     let mut expired = found.expired;
     if found.due_to_expire && !expired {
         db::sessions::expire(client, session_id).await?;
+        if begin {
+            // The expiry stands even if the call fails: it commits on its own.
+            client.batch_execute("COMMIT; BEGIN").await?;
+        }
         expired = true;
     }
     if expired && !ALLOWED_WHEN_EXPIRED.contains(&method) {
@@ -156,21 +188,24 @@ pub async fn validate(
         expired,
         callnum: headers.callnum,
         key_fingerprint,
+        host: found.host,
     }))
 }
 
-/// Stores the call number of a writing call that succeeded, just before its transaction
-/// commits, if the call changed anything: a call that changed nothing may safely run again, and
-/// storing its number would make its commit a write of its own. An expired session's call (a
-/// renewing login, which restarts the sequence) stores nothing, as in Koji.
-pub async fn record_callnum(tx: &Tx<'_>, session: &Session) -> Result<()> {
-    if session.expired {
-        return Ok(());
+/// Commits a writing call that succeeded, storing its call number in the same round trip if
+/// the call changed anything: a call that changed nothing may safely run again, and storing its
+/// number would make its commit a write of its own. An expired session's call (a renewing
+/// login, which restarts the sequence) stores nothing, as in Koji.
+pub async fn record_callnum_and_commit(tx: &Tx<'_>, session: Option<&Session>) -> Result<()> {
+    match session
+        .filter(|s| !s.expired)
+        .and_then(|s| Some((s.id, s.callnum?)))
+    {
+        Some((session_id, callnum)) => {
+            db::sessions::set_callnum_if_changed_and_commit(tx, session_id, callnum).await
+        }
+        None => Ok(tx.batch_execute("COMMIT").await?),
     }
-    if let Some(callnum) = session.callnum {
-        db::sessions::set_callnum_if_changed(tx, session.id, callnum).await?;
-    }
-    Ok(())
 }
 
 /// Remembers the call number of a writing call that committed.

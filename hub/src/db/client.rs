@@ -58,6 +58,40 @@ impl Client {
         let statement = self.0.prepare_cached(sql).await?;
         self.0.execute(&statement, params).await
     }
+
+    /// Runs a query that returns at most one row and, in the same round trip, a command
+    /// without parameters queued behind it (`BEGIN`). Both run; the query's error comes first.
+    pub async fn query_opt_then(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        command: &str,
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = self.0.prepare_cached(sql).await?;
+        let (row, done) = tokio::join!(
+            self.0.query_opt(&statement, params),
+            self.0.batch_execute(command)
+        );
+        let row = row?;
+        done?;
+        Ok(row)
+    }
+
+    /// Runs a statement and, in the same round trip, a command without parameters queued behind
+    /// it (`COMMIT`). Both run: if the statement fails inside a transaction, a queued `COMMIT`
+    /// ends it as a rollback and the statement's error is returned.
+    pub async fn execute_then(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        command: &str,
+    ) -> Result<u64, tokio_postgres::Error> {
+        let statement = self.0.prepare_cached(sql).await?;
+        let (count, done) = tokio::join!(self.0.execute(&statement, params), self.0.batch_execute(command));
+        let count = count?;
+        done?;
+        Ok(count)
+    }
 }
 
 impl Deref for Client {

@@ -33,6 +33,11 @@ pub const UPGRADES: &[(i32, &str)] = &[
         10,
         include_str!("../../../docs/schema/upgrades/0010-task-notify-open.sql"),
     ),
+    // An index of the tasks hosts hold.
+    (
+        11,
+        include_str!("../../../docs/schema/upgrades/0011-task-queues.sql"),
+    ),
 ];
 
 /// The schema version this hub expects.

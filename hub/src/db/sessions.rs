@@ -4,6 +4,7 @@ use common::states::{AuthType, UserStatus, UserType};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use super::Client;
 use super::types::{Micros, Tx};
@@ -38,6 +39,8 @@ pub struct SessionLookup {
     pub exclusive: bool,
     /// Another session of the same user (not this one's master) is exclusive.
     pub locked_by_other: bool,
+    /// The build host the owner logs in as (id and name), if the owner is a host.
+    pub host: Option<(i64, String)>,
 }
 
 impl SessionLookup {
@@ -64,42 +67,54 @@ impl SessionLookup {
             due_to_expire: row.try_get("due_to_expire")?,
             exclusive: row.try_get("effective_exclusive")?,
             locked_by_other: row.try_get("locked_by_other")?,
+            host: match row.try_get::<_, Option<i64>>("host_id")? {
+                Some(id) => Some((id, row.try_get("host_name")?)),
+                None => None,
+            },
         })
     }
 }
 
+/// The session, its owner and the owner's host, by id and key.
+const LOOKUP: &str = "SELECT s.id, s.master, s.user_id, s.authtype, s.hostip, s.callnum, s.expired, \
+            ($3::bigint > 0 AND coalesce(s.renew_time, s.start_time) < now() - make_interval(mins => $3::int)) \
+                AS due_to_expire, \
+            (coalesce(m.exclusive, s.exclusive) IS TRUE) AS effective_exclusive, \
+            EXISTS (SELECT 1 FROM sessions o WHERE o.user_id = s.user_id AND o.exclusive \
+                    AND o.id <> coalesce(s.master, s.id)) AS locked_by_other, \
+            u.name, u.status, u.usertype, h.id AS host_id, h.name AS host_name \
+     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN sessions m ON m.id = s.master \
+          LEFT JOIN host h ON h.user_id = s.user_id \
+     WHERE s.id = $1 AND s.key = $2 AND NOT s.closed";
+
 /// Finds an open session by id and key. `renewal_minutes` = 0 means sessions never expire.
+/// With `begin`, a `BEGIN` follows the lookup in the same round trip.
 pub async fn lookup(
     client: &Client,
     session_id: i64,
     key: &str,
     renewal_minutes: i64,
+    begin: bool,
 ) -> Result<Option<SessionLookup>> {
-    let row = client
-        .query_opt(
-            "SELECT s.id, s.master, s.user_id, s.authtype, s.hostip, s.callnum, s.expired, \
-                    ($3::bigint > 0 AND coalesce(s.renew_time, s.start_time) < now() - make_interval(mins => $3::int)) \
-                        AS due_to_expire, \
-                    (coalesce(m.exclusive, s.exclusive) IS TRUE) AS effective_exclusive, \
-                    EXISTS (SELECT 1 FROM sessions o WHERE o.user_id = s.user_id AND o.exclusive \
-                            AND o.id <> coalesce(s.master, s.id)) AS locked_by_other, \
-                    u.name, u.status, u.usertype \
-             FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN sessions m ON m.id = s.master \
-             WHERE s.id = $1 AND s.key = $2 AND NOT s.closed",
-            &[&session_id, &key, &renewal_minutes],
-        )
-        .await?;
+    let params: [&(dyn ToSql + Sync); 3] = [&session_id, &key, &renewal_minutes];
+    let row = if begin {
+        client.query_opt_then(LOOKUP, &params, "BEGIN").await?
+    } else {
+        client.query_opt(LOOKUP, &params).await?
+    };
     row.as_ref().map(SessionLookup::from_row).transpose()
 }
 
-/// Records the call number of a call that changed the database, in its transaction: nothing
-/// is written when the transaction has written nothing so far (PostgreSQL assigned it no
-/// transaction id), so a call that changed nothing commits nothing.
-pub async fn set_callnum_if_changed(tx: &Tx<'_>, session_id: i64, callnum: i64) -> Result<()> {
-    tx.execute(
+/// Records the call number of a call that changed the database, in its transaction, and
+/// commits it in the same round trip: nothing is written when the transaction has written
+/// nothing so far (PostgreSQL assigned it no transaction id), so a call that changed nothing
+/// commits nothing. If the update fails the commit rolls back.
+pub async fn set_callnum_if_changed_and_commit(tx: &Tx<'_>, session_id: i64, callnum: i64) -> Result<()> {
+    tx.execute_then(
         "UPDATE sessions SET callnum = $2, update_time = now() \
          WHERE id = $1 AND pg_current_xact_id_if_assigned() IS NOT NULL",
         &[&session_id, &callnum],
+        "COMMIT",
     )
     .await?;
     Ok(())

@@ -98,8 +98,8 @@ pub struct NewTask {
     pub parent: Option<i64>,
     /// The label under the parent.
     pub label: Option<String>,
-    /// The channel.
-    pub channel_id: i64,
+    /// The channel; `None` for the `default` channel.
+    pub channel_id: Option<i64>,
     /// The arch.
     pub arch: String,
     /// The host it is assigned to.
@@ -111,7 +111,9 @@ pub async fn insert(tx: &Tx<'_>, task: &NewTask) -> Result<i64> {
     let row = tx
         .query_one(
             "INSERT INTO task (state, owner, method, request, priority, parent, label, channel_id, arch, host_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                     coalesce($8, (SELECT id FROM channels WHERE name = 'default')), $9, $10) \
+             RETURNING id",
             &[
                 &task.state.code(),
                 &task.owner,
@@ -546,10 +548,13 @@ pub async fn finished_child_ids(client: &Client, parent: i64) -> Result<Vec<i64>
 
 /// The tasks of a host in `state`, by priority then age.
 pub async fn of_host(client: &Client, host_id: i64, state: TaskState) -> Result<Vec<TaskRow>> {
+    // The state is written into the statement, so that for ASSIGNED and OPEN the planner uses
+    // the index of active tasks rather than every task the host ever ran.
     let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM task WHERE host_id = $1 AND state = $2 ORDER BY priority, create_time, id"
+        "SELECT {TASK_COLUMNS} FROM task WHERE host_id = $1 AND state = {} ORDER BY priority, create_time, id",
+        state.code()
     );
-    let rows = client.query(&sql, &[&host_id, &state.code()]).await?;
+    let rows = client.query(&sql, &[&host_id]).await?;
     rows.iter().map(TaskRow::from_row).collect()
 }
 

@@ -4,8 +4,6 @@
 use common::states::UserType;
 use tracing::Span;
 
-use crate::db;
-use crate::db::hosts::HostKey;
 use crate::error::{Error, Result};
 use crate::rpc::call::Call;
 
@@ -44,17 +42,16 @@ pub async fn verify(call: &mut Call<'_>) -> Result<Host> {
     if !session.exclusive {
         return Err(Error::HostNotExclusive { method });
     }
-    let row = db::hosts::get(call.db(), HostKey::User(session.user_id), None)
-        .await?
-        .ok_or_else(|| Error::NotAHost {
-            method,
-            user: session.user_name.clone(),
-        })?;
-    Span::current().record("host.id", row.id);
+    // The session's lookup found the user's host.
+    let (id, name) = session.host.ok_or_else(|| Error::NotAHost {
+        method,
+        user: session.user_name.clone(),
+    })?;
+    Span::current().record("host.id", id);
     Ok(Host {
-        id: row.id,
-        user_id: row.user_id,
-        name: row.name,
+        id,
+        user_id: session.user_id,
+        name,
         _verified: (),
     })
 }

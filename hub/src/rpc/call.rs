@@ -64,6 +64,8 @@ pub struct Session {
     pub callnum: Option<i64>,
     /// The fingerprint of the session key this request carried (see `auth::callnums`).
     pub key_fingerprint: u64,
+    /// The build host the user logs in as (id and name), if any.
+    pub host: Option<(i64, String)>,
 }
 
 /// One call's context.
@@ -163,6 +165,17 @@ impl<'a> Call<'a> {
             return None;
         }
         self.ctx.tag_cache.generation(&self.ctx.wakeups)
+    }
+
+    /// Hands the permissions an earlier sub-call of the same multicall read (same session) to
+    /// this one: Koji reads them once per request.
+    pub(crate) fn carry_permissions(&mut self, permissions: Option<Vec<String>>) {
+        self.permissions = permissions;
+    }
+
+    /// The permissions this call read, for the next sub-call of the multicall.
+    pub(crate) fn take_permissions(&mut self) -> Option<Vec<String>> {
+        self.permissions.take()
     }
 
     pub(crate) fn reset_event(&mut self) {

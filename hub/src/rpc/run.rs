@@ -56,6 +56,38 @@ impl Conn {
         Ok(())
     }
 
+    /// Validates the session of a writing call and begins its transaction (one round trip);
+    /// rolls back if the session is refused.
+    async fn validate_and_begin(
+        &mut self,
+        ctx: &Ctx,
+        headers: &SessionHeaders,
+        method: &str,
+        peer: &Peer,
+    ) -> Result<Option<Session>> {
+        // Set first: a transaction may be open whatever happens next.
+        self.in_transaction = true;
+        match session::validate_and_begin(ctx, self.client()?, headers, method, peer).await {
+            Ok(session) => Ok(session),
+            Err(error) => {
+                self.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Commits a writing call, with the session's call number (one round trip). The
+    /// transaction is over either way: a failed commit rolled back.
+    async fn commit_call(&mut self, ctx: &Ctx, session: Option<&Session>) -> Result<()> {
+        let done = session::record_callnum_and_commit(&Tx::assume_begun(self.client()?), session).await;
+        self.in_transaction = false;
+        done?;
+        if let Some(s) = session {
+            session::note_committed(ctx, s);
+        }
+        Ok(())
+    }
+
     pub(crate) async fn rollback(&mut self) {
         if self.execute("ROLLBACK").await.is_ok() {
             self.in_transaction = false;
@@ -158,36 +190,31 @@ async fn run_single(
     if let Handler::HostPoll(handler) = method.handler {
         return run_host_poll(ctx, name, handler, params, headers, peer).await;
     }
-    let read_only = method.access == Access::Read;
     let mut conn = Conn::get(ctx).await?;
-    let session = session::validate(ctx, conn.client()?, headers, name, peer, read_only).await?;
-    record_session(session.as_ref());
-    if read_only {
+    if method.access == Access::Read {
+        let session = session::validate(ctx, conn.client()?, headers, name, peer, true).await?;
+        record_session(session.as_ref());
         let mut call = Call::new(ctx, name, peer, conn.client()?, false, session);
         return method.invoke(&mut call, Params::from_wire(params)).await;
     }
-    conn.begin().await?;
+    let session = conn.validate_and_begin(ctx, headers, name, peer).await?;
+    record_session(session.as_ref());
     let mut call = Call::new(ctx, name, peer, conn.client()?, true, session.clone());
-    let mut result = method.invoke(&mut call, Params::from_wire(params)).await;
-    if let (Ok(_), Some(s)) = (&result, &session)
-        && let Err(error) = session::record_callnum(&call.tx()?, s).await
-    {
-        result = Err(error);
-    }
+    let result = method.invoke(&mut call, Params::from_wire(params)).await;
     let changed_tags = call.changed_tags();
-    match &result {
-        Ok(_) => {
-            conn.commit().await?;
-            if let Some(s) = &session {
-                session::note_committed(ctx, s);
-            }
+    match result {
+        Ok(value) => {
+            conn.commit_call(ctx, session.as_ref()).await?;
             if changed_tags {
                 ctx.tag_cache.invalidate();
             }
+            Ok(value)
         }
-        Err(_) => conn.rollback().await,
+        Err(error) => {
+            conn.rollback().await;
+            Err(error)
+        }
     }
-    result
 }
 
 /// Koji's multicall: one session check, one transaction, a savepoint and a fresh event per
@@ -210,32 +237,41 @@ async fn run_multicall(
     if calls.iter().all(reads_only) {
         return run_read_multicall(ctx, conn, calls, headers, peer).await;
     }
-    let validated = session::validate(ctx, conn.client()?, headers, "multiCall", peer, false).await?;
+    let validated = conn.validate_and_begin(ctx, headers, "multiCall", peer).await?;
     record_session(validated.as_ref());
     let mut session = validated.clone();
-    conn.begin().await?;
     let mut results = Vec::with_capacity(calls.len());
     let mut changed_tags = false;
+    let mut permissions = None;
+    let mut savepoint = Savepoint::None;
     for entry in calls {
         let outcome = match sub_call(&entry) {
             Ok((name, params)) => {
                 let client = conn.client()?;
-                client.batch_execute("SAVEPOINT multicall").await?;
+                savepoint.set(client).await?;
                 let mut call = Call::new(ctx, name, peer, client, true, session.clone());
                 call.carry_tag_changes(changed_tags);
+                call.carry_permissions(permissions.take());
                 let result = run_sub_call(&mut call, name, params)
                     .instrument(info_span!("subcall", method = %name))
                     .await;
                 let next_session = call.raw_session().cloned();
+                let read_permissions = call.take_permissions();
                 match result {
                     Ok(value) => {
-                        client.batch_execute("RELEASE SAVEPOINT multicall").await?;
+                        savepoint = Savepoint::Kept;
                         changed_tags |= call.changed_tags();
+                        // A login or logout changes whose permissions count.
+                        if next_session == session {
+                            permissions = read_permissions;
+                        }
                         session = next_session;
                         Ok(value)
                     }
                     Err(error) => {
                         client.batch_execute("ROLLBACK TO SAVEPOINT multicall").await?;
+                        savepoint = Savepoint::Clean;
+                        permissions = read_permissions;
                         log_failure(&error);
                         Err(error)
                     }
@@ -245,17 +281,40 @@ async fn run_multicall(
         };
         results.push(multicall_result(outcome));
     }
-    if let Some(s) = &validated {
-        session::record_callnum(&Tx::assume_begun(conn.client()?), s).await?;
-    }
-    conn.commit().await?;
-    if let Some(s) = &validated {
-        session::note_committed(ctx, s);
-    }
+    conn.commit_call(ctx, validated.as_ref()).await?;
     if changed_tags {
         ctx.tag_cache.invalidate();
     }
     Ok(Value::Array(results))
+}
+
+/// The multicall's savepoint before the next sub-call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoint {
+    /// Not set yet.
+    None,
+    /// Set, and what follows it is to be kept (the last sub-call succeeded).
+    Kept,
+    /// Set, with nothing after it (the last sub-call was rolled back to it).
+    Clean,
+}
+
+impl Savepoint {
+    /// Sets a savepoint for the next sub-call, releasing the previous one in the same round trip
+    /// when a sub-call's work sits after it.
+    async fn set(&mut self, client: &Client) -> Result<()> {
+        match self {
+            Savepoint::None => client.batch_execute("SAVEPOINT multicall").await?,
+            Savepoint::Kept => {
+                client
+                    .batch_execute("RELEASE SAVEPOINT multicall; SAVEPOINT multicall")
+                    .await?;
+            }
+            Savepoint::Clean => {}
+        }
+        *self = Savepoint::Clean;
+        Ok(())
+    }
 }
 
 /// A sub-call's entry in the multicall answer: `[value]` or a fault struct.

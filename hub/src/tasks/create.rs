@@ -94,7 +94,7 @@ pub async fn create(tx: &Tx<'_>, caller: Option<i64>, spec: TaskSpec) -> Result<
                 spec.owner.unwrap_or(ptask.owner),
                 spec.arch.unwrap_or(ptask.arch),
                 spec.priority.unwrap_or(ptask.priority - 1),
-                requested_channel.unwrap_or(ptask.channel_id),
+                Some(requested_channel.unwrap_or(ptask.channel_id)),
                 spec.label,
             )
         }
@@ -103,15 +103,8 @@ pub async fn create(tx: &Tx<'_>, caller: Option<i64>, spec: TaskSpec) -> Result<
                 .owner
                 .or(caller)
                 .ok_or_else(|| Error::Generic("task must have an owner".into()))?;
-            let channel_id = match requested_channel {
-                Some(id) => id,
-                None => {
-                    db::hosts::channel(tx, ChannelKey::Name("default"))
-                        .await?
-                        .ok_or_else(|| Error::Internal("the default channel is missing".into()))?
-                        .id
-                }
-            };
+            // No channel: the default one, looked up by the insert.
+            let channel_id = requested_channel;
             let priority = spec.priority.unwrap_or(i32::try_from(PRIO_DEFAULT).unwrap_or(20));
             (
                 owner,
