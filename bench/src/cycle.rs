@@ -207,6 +207,7 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         None => None,
     };
     let started = Instant::now();
+    let cpu_start = crate::cpu::mark();
     let mut workers = Vec::new();
     for name in names {
         let args = args.clone();
@@ -240,6 +241,7 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_end = crate::cpu::mark();
     let done = progress.closed.load(Ordering::Relaxed);
     let idle_polls = progress.idle_polls.load(Ordering::Relaxed);
     latencies.sort();
@@ -270,5 +272,6 @@ pub async fn task_cycle(args: &Args, hosts: usize, total: usize) -> Result<Row, 
         errors,
         note,
         commits_per_cycle,
+        cpu_ms: crate::cpu::ms_per_op(cpu_start, cpu_end, done as f64),
     })
 }

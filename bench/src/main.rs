@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+mod cpu;
 mod cycle;
 mod pg;
 mod rpc;

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use tokio::process::Command;
 
 use crate::Args;
+use crate::cpu;
 use crate::rpc::BoxError;
 
 fn pg_bin(args: &Args) -> PathBuf {
@@ -58,8 +60,32 @@ fn tps(output: &str) -> Option<f64> {
         .ok()
 }
 
+/// One pgbench measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// `select-only` or `simple-update`.
+    pub test: String,
+    /// Clients.
+    pub clients: usize,
+    /// Transactions per second.
+    pub tps: f64,
+    /// CPU milliseconds the machine spent per transaction (pgbench and PostgreSQL).
+    pub cpu_ms: Option<f64>,
+}
+
+/// The transactions pgbench ran (`number of transactions actually processed: N`).
+fn transactions(output: &str) -> Option<f64> {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Runs pgbench select-only (`-S`) and simple-update (`-N`) at 1 and 8 clients.
-pub async fn pgbench(args: &Args, conn: &str) -> Result<Vec<(String, usize, f64)>, BoxError> {
+pub async fn pgbench(args: &Args, conn: &str) -> Result<Vec<Figure>, BoxError> {
     let bin = pg_bin(args);
     let psql = bin.join("psql");
     let mut admin = conn_flags(conn, "postgres");
@@ -85,12 +111,17 @@ pub async fn pgbench(args: &Args, conn: &str) -> Result<Vec<(String, usize, f64)
                 seconds.clone(),
             ];
             bench.extend(db.clone());
+            let cpu_start = cpu::mark();
             let out = run(&bin, &bench).await?;
-            figures.push((
-                test.to_owned(),
+            let cpu_end = cpu::mark();
+            let tps = tps(&out).ok_or("no tps in pgbench output")?;
+            let transactions = transactions(&out).unwrap_or(0.0);
+            figures.push(Figure {
+                test: test.to_owned(),
                 clients,
-                tps(&out).ok_or("no tps in pgbench output")?,
-            ));
+                tps,
+                cpu_ms: cpu::ms_per_op(cpu_start, cpu_end, transactions),
+            });
         }
     }
     Ok(figures)

@@ -31,6 +31,9 @@ pub struct Row {
     pub note: String,
     /// For task-cycle with `--pg`: the write commits one task cycle took.
     pub commits_per_cycle: Option<f64>,
+    /// CPU milliseconds the whole machine spent per call (per cycle for task-cycle): the hub,
+    /// its database and this load generator, when they share the machine.
+    pub cpu_ms: Option<f64>,
 }
 
 /// A task-cycle figure beside the database's bound on it.
@@ -48,6 +51,13 @@ pub struct CycleBound {
     pub bound: f64,
     /// `per_second` as a percentage of `bound`.
     pub percent: f64,
+    /// CPU milliseconds the machine spent per cycle.
+    pub cpu_ms_per_cycle: Option<f64>,
+    /// CPU milliseconds the machine spent per pgbench simple-update transaction (the commit
+    /// limit's run).
+    pub cpu_ms_per_commit: Option<f64>,
+    /// The cycles per second the machine's cores allow at `cpu_ms_per_cycle`.
+    pub cpu_bound: Option<f64>,
 }
 
 /// Everything measured in a run.
@@ -63,8 +73,8 @@ pub struct Report {
     pub hub_rss_idle_mib: Option<f64>,
     /// Highest hub resident memory seen under load, in MiB.
     pub hub_rss_peak_mib: Option<f64>,
-    /// pgbench figures: (test, clients, transactions per second).
-    pub pgbench: Vec<(String, usize, f64)>,
+    /// pgbench figures.
+    pub pgbench: Vec<pg::Figure>,
 }
 
 impl Report {
@@ -80,17 +90,25 @@ impl Report {
         for row in &self.rows {
             let _ = writeln!(
                 out,
-                "{:<22} {:>7} {:>12.0} {:>9.2} {:>9.2} {:>7}  {}",
-                row.scenario, row.clients, row.per_second, row.p50_ms, row.p99_ms, row.errors, row.note
+                "{:<22} {:>7} {:>12.0} {:>9.2} {:>9.2} {:>7}  {}{}",
+                row.scenario,
+                row.clients,
+                row.per_second,
+                row.p50_ms,
+                row.p99_ms,
+                row.errors,
+                row.note,
+                cpu_note(row.cpu_ms)
             );
         }
-        for (test, clients, tps) in &self.pgbench {
+        for figure in &self.pgbench {
             let _ = writeln!(
                 out,
-                "{:<22} {:>7} {:>12.0}  (PostgreSQL's own limit, pgbench)",
-                format!("pgbench {test}"),
-                clients,
-                tps
+                "{:<22} {:>7} {:>12.0}  (PostgreSQL's own limit, pgbench){}",
+                format!("pgbench {}", figure.test),
+                figure.clients,
+                figure.tps,
+                cpu_note(figure.cpu_ms)
             );
         }
         for bound in self.cycle_bounds() {
@@ -105,6 +123,19 @@ impl Report {
                 bound.commit_limit,
                 bound.commits_per_cycle
             );
+            if let (Some(cycle), Some(commit), Some(cpu_bound)) =
+                (bound.cpu_ms_per_cycle, bound.cpu_ms_per_commit, bound.cpu_bound)
+            {
+                let _ = writeln!(
+                    out,
+                    "task-cycle, {} hosts: the machine spent {cycle:.2} CPU ms per cycle \
+                     ({:.1} pgbench commits' worth at {commit:.3} ms each); its {} cores allow \
+                     {cpu_bound:.0} cycles/s at that cost",
+                    bound.hosts,
+                    cycle / commit,
+                    crate::cpu::cores()
+                );
+            }
         }
         if let (Some(idle), Some(peak)) = (self.hub_rss_idle_mib, self.hub_rss_peak_mib) {
             let _ = writeln!(
@@ -122,17 +153,15 @@ impl Report {
     /// best pgbench simple-update rate of the run, durable one-row updates) divided by the
     /// commits one cycle takes.
     pub fn cycle_bounds(&self) -> Vec<CycleBound> {
-        let commit_limit = self
+        let best = self
             .pgbench
             .iter()
-            .filter(|(test, _, _)| test == "simple-update")
-            .map(|(_, _, tps)| *tps)
-            .fold(None, |best: Option<f64>, tps| {
-                Some(best.map_or(tps, |b| b.max(tps)))
-            });
-        let Some(commit_limit) = commit_limit else {
+            .filter(|figure| figure.test == "simple-update")
+            .max_by(|a, b| a.tps.total_cmp(&b.tps));
+        let Some(best) = best else {
             return Vec::new();
         };
+        let commit_limit = best.tps;
         self.rows
             .iter()
             .filter(|row| row.scenario == "task-cycle")
@@ -146,6 +175,12 @@ impl Report {
                     commits_per_cycle,
                     bound,
                     percent: row.per_second / bound * 100.0,
+                    cpu_ms_per_cycle: row.cpu_ms,
+                    cpu_ms_per_commit: best.cpu_ms,
+                    cpu_bound: row
+                        .cpu_ms
+                        .filter(|ms| *ms > 0.0)
+                        .map(|ms| crate::cpu::cores() as f64 * 1000.0 / ms),
                 })
             })
             .collect()
@@ -200,6 +235,7 @@ async fn measure(
     }
     let deadline = Instant::now() + args.measure_for();
     let started = Instant::now();
+    let cpu_start = crate::cpu::mark();
     let run_id = started.elapsed().as_nanos() ^ u128::from(std::process::id());
     let workload = Arc::new(workload);
     let mut tasks = Vec::new();
@@ -270,7 +306,13 @@ async fn measure(
         errors,
         note: String::new(),
         commits_per_cycle: None,
+        cpu_ms: crate::cpu::ms_per_op(cpu_start, crate::cpu::mark(), latencies.len() as f64),
     })
+}
+
+/// `; N CPU ms each` for a table line, when measured.
+fn cpu_note(cpu_ms: Option<f64>) -> String {
+    cpu_ms.map_or_else(String::new, |ms| format!("; {ms:.3} CPU ms each"))
 }
 
 /// Checks a method with one call; `Err` explains why the scenario cannot run.
