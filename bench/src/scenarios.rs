@@ -98,7 +98,7 @@ impl Report {
                 row.p99_ms,
                 row.errors,
                 row.note,
-                cpu_note(row.cpu_ms)
+                cpu_note(row.cpu_ms, row.note.is_empty())
             );
         }
         for figure in &self.pgbench {
@@ -108,7 +108,7 @@ impl Report {
                 format!("pgbench {}", figure.test),
                 figure.clients,
                 figure.tps,
-                cpu_note(figure.cpu_ms)
+                cpu_note(figure.cpu_ms, false)
             );
         }
         for bound in self.cycle_bounds() {
@@ -310,9 +310,13 @@ async fn measure(
     })
 }
 
-/// `; N CPU ms each` for a table line, when measured.
-fn cpu_note(cpu_ms: Option<f64>) -> String {
-    cpu_ms.map_or_else(String::new, |ms| format!("; {ms:.3} CPU ms each"))
+/// `N CPU ms each` for a table line, when measured, after `; ` unless it stands alone.
+fn cpu_note(cpu_ms: Option<f64>, alone: bool) -> String {
+    match cpu_ms {
+        Some(ms) if alone => format!("{ms:.3} CPU ms each"),
+        Some(ms) => format!("; {ms:.3} CPU ms each"),
+        None => String::new(),
+    }
 }
 
 /// Checks a method with one call; `Err` explains why the scenario cannot run.
