@@ -143,7 +143,7 @@ async fn call_numbers_must_not_go_backwards() {
     hub.add_user("eve", "pw", &[]).await;
     let client = session(&hub);
     let url = hub.url();
-    blocking(move || {
+    let (id, key) = blocking(move || {
         client.login_password("eve", "pw").unwrap();
         let (id, key) = client.credentials().unwrap();
         let (status, body) = post_with_callnum(&url, id, &key, 5, "getLoggedInUser");
@@ -166,8 +166,50 @@ async fn call_numbers_must_not_go_backwards() {
                 "Invalid session or bad credentials".to_owned()
             ))
         );
+        // Writing calls refused at the session check (their transaction had begun with it).
+        for _ in 0..3 {
+            let (_, body) = post_with_callnum(&url, id, "1-wrongkey", 7, "subsession");
+            assert_eq!(fault_of(&body).map(|f| f.0), Some(FaultCode::Auth.code()));
+            let (_, body) = post_with_callnum(&url, id, &key, 4, "subsession");
+            assert_eq!(fault_of(&body).map(|f| f.0), Some(FaultCode::Sequence.code()));
+        }
+        (id, key)
     })
     .await;
+    // No pooled connection was left inside a transaction by the refusals (looked at from a
+    // connection of its own, not one of the hub's). The hub's background loops run short
+    // transactions of their own: only one open for over a second counts.
+    let db = hub.db.pool().get().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let mut stuck: Vec<String> = Vec::new();
+    for _ in 0..30 {
+        stuck = db
+            .query(
+                "SELECT state || ': ' || query FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%' \
+                   AND xact_start < now() - interval '1 second'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if stuck.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stuck.is_empty(), "connections left in a transaction: {stuck:?}");
+    let url = hub.url();
+    let body = blocking(move || post_with_callnum(&url, id, &key, 7, "subsession").1).await;
+    assert_eq!(fault_of(&body), None);
+    let callnum: Option<i64> = db
+        .query_one("SELECT callnum FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = 'eve') AND master IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(callnum, Some(7), "the last writing call stored its number");
 }
 
 #[tokio::test]
