@@ -57,6 +57,10 @@ pub struct Args {
     /// Tasks for task-cycle.
     #[arg(long, default_value_t = 2000)]
     pub tasks: usize,
+    /// Before list-tags, create tags (`createTag` in multicalls of 100; needs an admin --user)
+    /// until the hub has this many, e.g. 10000 for the target's "listTags with 10,000 tags".
+    #[arg(long)]
+    pub tags_in_db: Option<usize>,
     /// Directory holding pgbench (default: found like the hub finds PostgreSQL).
     #[arg(long)]
     pub pg_bin: Option<PathBuf>,

@@ -257,8 +257,8 @@ async fn measure(
                     }
                 };
                 let start = Instant::now();
-                match conn.send(body).await {
-                    Ok(Ok(_)) => latencies.push(start.elapsed()),
+                match conn.send_checked(body).await {
+                    Ok(true) => latencies.push(start.elapsed()),
                     _ => errors += 1,
                 }
             }
@@ -308,6 +308,47 @@ async fn measure(
         commits_per_cycle: None,
         cpu_ms: crate::cpu::ms_per_op(cpu_start, crate::cpu::mark(), latencies.len() as f64),
     })
+}
+
+/// Creates tags (in multicalls of 100 `createTag`) until the hub lists at least `wanted`;
+/// returns how many it lists then.
+async fn populate_tags(args: &Args, wanted: usize) -> Result<usize, BoxError> {
+    let (Some(user), Some(password)) = (&args.user, &args.password) else {
+        return Err("--tags-in-db needs an admin --user and --password".into());
+    };
+    let mut conn = Conn::connect(&args.hub).await?;
+    conn.login(user, password).await?;
+    let count = |tags: Value| tags.as_array().map_or(0, |t| t.len());
+    let mut have = count(conn.call("listTags", &[]).await??);
+    let mut next = 0_usize;
+    while have < wanted {
+        let batch = (wanted - have).min(100);
+        let calls = (0..batch)
+            .map(|i| {
+                Value::structure([
+                    ("methodName", Value::from("createTag")),
+                    (
+                        "params",
+                        Value::Array(vec![Value::from(format!(
+                            "bench-many-{}-{}",
+                            std::process::id(),
+                            next + i
+                        ))]),
+                    ),
+                ])
+            })
+            .collect();
+        let results = conn.call("multiCall", &[Value::Array(calls)]).await??;
+        if let Some(fault) = results
+            .as_array()
+            .and_then(|r| r.iter().find_map(|entry| entry.get("faultString")))
+        {
+            return Err(format!("createTag failed: {fault}").into());
+        }
+        next += batch;
+        have += batch;
+    }
+    Ok(count(conn.call("listTags", &[]).await??))
 }
 
 /// `N CPU ms each` for a table line, when measured, after `; ` unless it stands alone.
@@ -415,6 +456,13 @@ pub async fn run_all(args: &Args) -> Result<Report, BoxError> {
             .skipped
             .push(("task-info".into(), "no task found (give --task)".into()));
     }
+    let mut tags_in_db = None;
+    if let (Some(wanted_tags), true) = (args.tags_in_db, wanted(args, "list-tags")) {
+        match populate_tags(args, wanted_tags).await {
+            Ok(count) => tags_in_db = Some(count),
+            Err(e) => report.skipped.push(("tags-in-db".into(), e.to_string())),
+        }
+    }
     for (name, method, params, auth) in fixed {
         if !wanted(args, name) {
             continue;
@@ -451,6 +499,9 @@ pub async fn run_all(args: &Args) -> Result<Report, BoxError> {
                     .await?;
                     if name == "multicall-get-tag" {
                         row.note = format!("{:.0} getTag/s inside multicalls of 100", row.per_second * 100.0);
+                    }
+                    if let (Some(count), "list-tags") = (tags_in_db, name) {
+                        row.note = format!("{count} tags in the database");
                     }
                     report.rows.push(row);
                 }

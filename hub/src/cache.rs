@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::xmlrpc::Value;
+use common::xmlrpc::{Value, encode_value};
 
 use crate::scheduler::Wakeups;
 
@@ -82,20 +82,28 @@ impl TagCache {
         }
     }
 
-    /// The cached answer of an unfiltered `listTags()`.
+    /// The cached answer of an unfiltered `listTags()`, already encoded (`Value::Encoded`): a
+    /// hit copies a pointer, not thousands of tags.
     pub fn get_listing(&self, generation: u64) -> Option<Value> {
         let listing = self.listing.lock().ok()?;
-        listing
+        let found = listing
             .as_ref()
             .filter(|(g, _)| *g == generation)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.clone());
+        if found.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
     }
 
-    /// Stores the answer of an unfiltered `listTags()` read at `generation`.
-    pub fn put_listing(&self, generation: u64, value: &Value) {
+    /// Stores the answer of an unfiltered `listTags()` read at `generation`, encoded once, and
+    /// returns what to send.
+    pub fn put_listing(&self, generation: u64, value: &Value) -> Value {
+        let encoded = encode_value(value);
         if let Ok(mut listing) = self.listing.lock() {
-            *listing = Some((generation, value.clone()));
+            *listing = Some((generation, encoded.clone()));
         }
+        encoded
     }
 }
 

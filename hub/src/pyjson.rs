@@ -45,6 +45,7 @@ fn write(out: &mut String, value: &Value) -> Result<(), NotJson> {
             });
         }
         Value::Base64(_) => return Err(NotJson { type_name: "bytes" }),
+        Value::Encoded(_) => write(out, &value.decoded())?,
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

@@ -70,6 +70,12 @@ async fn cached_tags_follow_changes_from_every_hub() {
                 .iter()
                 .any(|t| t.get("name") == Some(&Value::from("cached")))
         );
+        // The cached listing (sent pre-encoded) says what an uncached query says.
+        assert_eq!(a.call("listTags", vec![]).unwrap(), listed);
+        let uncached = a
+            .call_kw("listTags", vec![], vec![("pattern", Value::from("*"))])
+            .unwrap();
+        assert_eq!(uncached, listed);
         (a, b)
     })
     .await;

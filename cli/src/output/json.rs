@@ -32,6 +32,7 @@ fn write(value: &Value, out: &mut String, depth: usize) {
         Value::Double(d) => out.push_str(&python_float_repr(*d)),
         Value::String(s) | Value::DateTime(s) => string(s, out),
         Value::Base64(bytes) => string(&String::from_utf8_lossy(bytes), out),
+        Value::Encoded(_) => write(&value.decoded(), out, depth),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Array(items) => {
             out.push('[');

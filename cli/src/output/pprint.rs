@@ -33,6 +33,7 @@ fn write_repr(value: &Value, out: &mut String) {
             out.push('>');
         }
         Value::Base64(bytes) => out.push_str(&bytes_repr(bytes)),
+        Value::Encoded(_) => write_repr(&value.decoded(), out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

@@ -34,6 +34,7 @@ impl Value {
             Value::Base64(b) => de::Unexpected::Bytes(b),
             Value::Array(_) => de::Unexpected::Seq,
             Value::Struct(_) => de::Unexpected::Map,
+            Value::Encoded(_) => return self.decoded().invalid_type(exp),
         };
         de::Error::invalid_type(unexpected, exp)
     }
@@ -65,6 +66,7 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::Base64(b) => visitor.visit_byte_buf(b),
             Value::Array(items) => visit_array(items, visitor),
             Value::Struct(members) => visit_struct(members, visitor),
+            Value::Encoded(_) => self.decoded().into_owned().deserialize_any(visitor),
         }
     }
 

@@ -58,6 +58,16 @@ pub fn decode_response(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError>
     Err(explain(text, "methodResponse"))
 }
 
+/// Reads back a `<value>` element written by this crate's encoder (see `Value::Encoded`). Such
+/// text always decodes; `Nil` stands in should it not.
+pub(crate) fn decode_value(xml: &str) -> Value {
+    let document = format!("<methodResponse><params><param>{xml}</param></params></methodResponse>");
+    match decode_response(document.as_bytes()) {
+        Ok(Ok(value)) => value,
+        _ => Value::Nil,
+    }
+}
+
 fn document_text(body: &[u8]) -> Result<&str, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);

@@ -31,7 +31,11 @@ pub fn encode_call(method: &str, params: &[Value]) -> String {
 
 /// Encodes a successful `methodResponse` carrying one value.
 pub fn encode_response(value: &Value) -> String {
-    let mut out = String::with_capacity(256);
+    let encoded = match value {
+        Value::Encoded(xml) => xml.len(),
+        _ => 0,
+    };
+    let mut out = String::with_capacity(256 + encoded);
     out.push_str(XML_HEADER);
     out.push_str("<methodResponse>\n<params>\n<param>\n");
     write_value(&mut out, value);
@@ -112,7 +116,15 @@ pub fn write_value(out: &mut String, value: &Value) {
             }
             out.push_str("</struct></value>\n");
         }
+        Value::Encoded(xml) => out.push_str(xml),
     }
+}
+
+/// Encodes a value once, for answers that are sent many times (see [`Value::Encoded`]).
+pub fn encode_value(value: &Value) -> Value {
+    let mut out = String::new();
+    write_value(&mut out, value);
+    Value::Encoded(out.into())
 }
 
 /// Escapes text for element content.
@@ -216,6 +228,36 @@ pub fn python_float_repr(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoded_value_is_sent_and_read_back_as_the_value() {
+        let value = Value::Array(vec![
+            Value::structure([
+                ("name", Value::from("f40-build <&>")),
+                ("id", Value::Int(7)),
+                ("locked", Value::Bool(false)),
+                ("arches", Value::Nil),
+            ]),
+            Value::Double(0.5),
+        ]);
+        let encoded = encode_value(&value);
+        assert!(matches!(encoded, Value::Encoded(_)));
+        assert_eq!(encode_response(&encoded), encode_response(&value));
+        assert_eq!(*encoded.decoded(), value);
+        assert_eq!(encoded.type_name(), "array");
+        assert_eq!(encoded.to_string(), value.to_string());
+        assert!(encoded.truthy());
+        // Serde sees the value, not its XML.
+        let back: Vec<Value> = crate::xmlrpc::from_value(encoded.clone()).unwrap();
+        assert_eq!(Value::Array(back), value);
+        assert_eq!(crate::xmlrpc::to_value(&encoded).unwrap(), value);
+        // Inside a larger answer too.
+        let outer = Value::structure([("tags", encoded)]);
+        assert_eq!(
+            encode_response(&outer),
+            encode_response(&Value::structure([("tags", value)]))
+        );
+    }
 
     fn check_float(value: f64, expected: &str) {
         assert_eq!(python_float_repr(value), expected, "repr of {value:?}");

@@ -11,6 +11,8 @@ mod value;
 pub use args::{ArgError, Bound, Params, STARSTAR, Signature};
 pub use de::{DeError, from_value};
 pub use decode::{DecodeError, MethodCall, decode_call, decode_response};
-pub use encode::{encode_call, encode_fault, encode_response, escape_into, python_float_repr, write_value};
+pub use encode::{
+    encode_call, encode_fault, encode_response, encode_value, escape_into, python_float_repr, write_value,
+};
 pub use ser::{SerError, to_value};
 pub use value::{Struct, Value, python_str_repr};

@@ -327,6 +327,7 @@ impl Serialize for Value {
                 }
                 map.end()
             }
+            Value::Encoded(_) => self.decoded().serialize(serializer),
         }
     }
 }

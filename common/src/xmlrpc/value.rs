@@ -33,6 +33,11 @@ pub enum Value {
     Array(Vec<Value>),
     /// `<struct>`.
     Struct(Struct),
+    /// A value already written as XML (a whole `<value>` element), sent as it is: cached
+    /// answers use it so that a hit costs no copy of the value and no encoding. Decoding never
+    /// produces it. Serializing, deserializing, `Display`, `truthy` and `type_name` read it
+    /// back; the borrowing accessors (`as_array`, `get`, …) see nothing in it.
+    Encoded(std::sync::Arc<str>),
 }
 
 impl Value {
@@ -48,6 +53,16 @@ impl Value {
             Value::DateTime(_) => "dateTime.iso8601",
             Value::Array(_) => "array",
             Value::Struct(_) => "struct",
+            Value::Encoded(_) => self.decoded().type_name(),
+        }
+    }
+
+    /// The value itself: an [`Value::Encoded`] one read back from its XML (a slow path for the
+    /// rare code that looks into a cached answer), any other as it is.
+    pub fn decoded(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Value::Encoded(xml) => std::borrow::Cow::Owned(super::decode::decode_value(xml)),
+            other => std::borrow::Cow::Borrowed(other),
         }
     }
 
@@ -91,6 +106,7 @@ impl Value {
             Value::Base64(b) => !b.is_empty(),
             Value::Array(a) => !a.is_empty(),
             Value::Struct(s) => !s.is_empty(),
+            Value::Encoded(_) => self.decoded().truthy(),
         }
     }
 
@@ -152,6 +168,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str("}")
             }
+            Value::Encoded(_) => write!(f, "{}", self.decoded()),
         }
     }
 }

@@ -222,10 +222,10 @@ pub async fn list_tags(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         })
         .collect();
     let value = Value::Array(entries.iter().map(Value::from).collect());
-    if let Some(generation) = generation {
-        cx.ctx.tag_cache.put_listing(generation, &value);
+    match generation {
+        Some(generation) => Ok(cx.ctx.tag_cache.put_listing(generation, &value)),
+        None => Ok(value),
     }
-    Ok(value)
 }
 
 /// The permission id a caller named (an id or a name), strictly.
