@@ -1,4 +1,5 @@
-//! An in-process cache of `getTag` and `listTags` answers, the hot read paths.
+//! An in-process cache of `getTag` and `listTags` answers, the hot read paths, kept encoded
+//! (`Value::Encoded`) so that a hit is sent without copying or encoding the value again.
 //!
 //! Entries carry the generation they were read at. The generation moves when this hub commits a
 //! change to tags, and when any hub does (a `kiln_tags` notification). The cache is used only
@@ -69,8 +70,9 @@ impl TagCache {
         self.hits.load(Ordering::Relaxed)
     }
 
-    /// Stores a `getTag` answer read at `generation`.
-    pub fn put(&self, key: TagKey, generation: u64, value: &Value) {
+    /// Stores a `getTag` answer read at `generation`, encoded once, and returns what to send.
+    pub fn put(&self, key: TagKey, generation: u64, value: &Value) -> Value {
+        let encoded = encode_value(value);
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 entries.retain(|_, (g, _)| *g == generation);
@@ -78,8 +80,9 @@ impl TagCache {
                     entries.clear();
                 }
             }
-            entries.insert(key, (generation, value.clone()));
+            entries.insert(key, (generation, encoded.clone()));
         }
+        encoded
     }
 
     /// The cached answer of an unfiltered `listTags()`, already encoded (`Value::Encoded`): a
@@ -119,11 +122,13 @@ mod tests {
             strict: false,
             blocked: false,
         };
-        cache.put(key.clone(), 7, &Value::Int(1));
-        assert_eq!(cache.get(&key, 7), Some(Value::Int(1)));
+        let plain = |v: Option<Value>| v.map(|v| v.decoded().into_owned());
+        let sent = cache.put(key.clone(), 7, &Value::Int(1));
+        assert!(matches!(sent, Value::Encoded(_)), "kept and sent encoded");
+        assert_eq!(plain(cache.get(&key, 7)), Some(Value::Int(1)));
         assert_eq!(cache.get(&key, 8), None);
-        cache.put_listing(3, &Value::Array(vec![]));
-        assert_eq!(cache.get_listing(3), Some(Value::Array(vec![])));
+        let _ = cache.put_listing(3, &Value::Array(vec![]));
+        assert_eq!(plain(cache.get_listing(3)), Some(Value::Array(vec![])));
         assert_eq!(cache.get_listing(4), None);
     }
 }

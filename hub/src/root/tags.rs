@@ -115,10 +115,10 @@ pub async fn get_tag(cx: &mut Call<'_>, params: Params) -> Result<Value> {
         None if strict => return Err(Error::NoSuchTag { tag: tag.to_string() }),
         None => Value::Nil,
     };
-    if let Some((generation, cache_key)) = cached {
-        cx.ctx.tag_cache.put(cache_key, generation, &value);
+    match cached {
+        Some((generation, cache_key)) => Ok(cx.ctx.tag_cache.put(cache_key, generation, &value)),
+        None => Ok(value),
     }
-    Ok(value)
 }
 
 /// `getTagID(info, strict=False, create=False)`: the id of a tag name, deleted tags included.

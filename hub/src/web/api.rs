@@ -110,7 +110,7 @@ impl<'a> Api<'a> {
             false,
             self.session.clone(),
         );
-        entry.invoke(&mut call, Params::from_wire(args)).await
+        Ok(plain(entry.invoke(&mut call, Params::from_wire(args)).await?))
     }
 
     /// Runs `work` in a transaction on the page's connection, committed only if it succeeds
@@ -146,7 +146,7 @@ impl<'a> Api<'a> {
                 true,
                 self.session.clone(),
             );
-            let result = entry.invoke(&mut call, Params::from_wire(args)).await;
+            let result = entry.invoke(&mut call, Params::from_wire(args)).await.map(plain);
             if result.is_ok() && call.changed_tags() {
                 self.ctx.tag_cache.invalidate();
             }
@@ -157,5 +157,14 @@ impl<'a> Api<'a> {
             Err(_) => self.conn.rollback().await,
         }
         result
+    }
+}
+
+/// A handler's answer as pages read it: cached answers come encoded for the wire
+/// (`Value::Encoded`), and pages look inside them.
+fn plain(value: Value) -> Value {
+    match value {
+        Value::Encoded(_) => value.decoded().into_owned(),
+        other => other,
     }
 }
