@@ -122,7 +122,7 @@ mod tests {
             strict: false,
             blocked: false,
         };
-        let plain = |v: Option<Value>| v.map(|v| v.decoded().into_owned());
+        let plain = |v: Option<Value>| v.map(Value::into_decoded);
         let sent = cache.put(key.clone(), 7, &Value::Int(1));
         assert!(matches!(sent, Value::Encoded(_)), "kept and sent encoded");
         assert_eq!(plain(cache.get(&key, 7)), Some(Value::Int(1)));

@@ -66,7 +66,7 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::Base64(b) => visitor.visit_byte_buf(b),
             Value::Array(items) => visit_array(items, visitor),
             Value::Struct(members) => visit_struct(members, visitor),
-            Value::Encoded(_) => self.decoded().into_owned().deserialize_any(visitor),
+            Value::Encoded(_) => self.into_decoded().deserialize_any(visitor),
         }
     }
 

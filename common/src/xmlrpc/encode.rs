@@ -244,6 +244,7 @@ mod tests {
         assert!(matches!(encoded, Value::Encoded(_)));
         assert_eq!(encode_response(&encoded), encode_response(&value));
         assert_eq!(*encoded.decoded(), value);
+        assert_eq!(encoded.clone().into_decoded(), value);
         assert_eq!(encoded.type_name(), "array");
         assert_eq!(encoded.to_string(), value.to_string());
         assert!(encoded.truthy());

@@ -66,6 +66,15 @@ impl Value {
         }
     }
 
+    /// Like [`Value::decoded`], by value: anything but an encoded value is returned as it is,
+    /// without a copy.
+    pub fn into_decoded(self) -> Value {
+        match self {
+            Value::Encoded(xml) => super::decode::decode_value(&xml),
+            other => other,
+        }
+    }
+
     /// True for `<nil/>`.
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)

@@ -110,7 +110,11 @@ impl<'a> Api<'a> {
             false,
             self.session.clone(),
         );
-        Ok(plain(entry.invoke(&mut call, Params::from_wire(args)).await?))
+        // Cached answers come encoded for the wire; pages look inside them.
+        Ok(entry
+            .invoke(&mut call, Params::from_wire(args))
+            .await?
+            .into_decoded())
     }
 
     /// Runs `work` in a transaction on the page's connection, committed only if it succeeds
@@ -146,7 +150,10 @@ impl<'a> Api<'a> {
                 true,
                 self.session.clone(),
             );
-            let result = entry.invoke(&mut call, Params::from_wire(args)).await.map(plain);
+            let result = entry
+                .invoke(&mut call, Params::from_wire(args))
+                .await
+                .map(Value::into_decoded);
             if result.is_ok() && call.changed_tags() {
                 self.ctx.tag_cache.invalidate();
             }
@@ -157,14 +164,5 @@ impl<'a> Api<'a> {
             Err(_) => self.conn.rollback().await,
         }
         result
-    }
-}
-
-/// A handler's answer as pages read it: cached answers come encoded for the wire
-/// (`Value::Encoded`), and pages look inside them.
-fn plain(value: Value) -> Value {
-    match value {
-        Value::Encoded(_) => value.decoded().into_owned(),
-        other => other,
     }
 }
